@@ -1,0 +1,50 @@
+# shikaku — one-command set-up, demo, tests and benchmarks.
+#
+#   make demo   set up, then run the main story on embedded defaults
+#   make test   set up (system packages too, when root on Debian), then lint,
+#               type checks, import contracts and the whole test suite
+#   make lint   ruff (lint + format check), mypy --strict, import-linter
+#   make bench  benchmarks; numbers go to bench/results.json
+#
+# Set-up is idempotent: .venv is rebuilt only when pyproject.toml changes.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+SHIKAKU_VECTORS ?= $(abspath ../shared/vectors)
+export SHIKAKU_VECTORS
+
+.PHONY: setup system-deps demo test lint bench clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $(STAMP)
+
+# System packages the tests need (PC/SC stack, browser, …). Installed only when
+# running as root on a Debian-like system; elsewhere the tests that need them
+# skip and say why.
+system-deps:
+	@./scripts/system-deps.sh
+
+demo: setup
+	$(BIN)/shikaku demo
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy .
+	$(BIN)/lint-imports
+
+test: setup system-deps lint
+	$(BIN)/python -m pytest -q
+
+bench: setup
+	$(BIN)/python -m bench.run --out bench/results.json
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -1,0 +1,45 @@
+"""The ``shikaku`` command: the typer root app and its error boundary.
+
+Each command group is a sub-app in its own module. Every command parses its
+arguments, calls one function of a role or of ``vc_core``, and renders the
+result. A :class:`~vc_core.errors.ShikakuError` becomes one stderr line
+(``error: <code>: <message>``) and exit code 2; tracebacks never show locals.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+import typer
+
+from cli import keys as keys_cli
+from vc_core.errors import ShikakuError
+
+app = typer.Typer(
+    name="shikaku",
+    help="National qualifications as W3C Verifiable Credentials bound to the My Number Card.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+    add_completion=False,
+)
+app.add_typer(keys_cli.app, name="keys")
+
+
+def main() -> None:
+    """Console entry point: run the app, turning shikaku errors into one line and exit 2."""
+    try:
+        # In non-standalone mode click returns the exit code of typer.Exit.
+        result = app(standalone_mode=False)
+        sys.exit(result if isinstance(result, int) else 0)
+    except ShikakuError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.Abort:
+        typer.echo("aborted", err=True)
+        sys.exit(130)

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs the system packages shikaku's tests use, when we may: as root on a
+# Debian-like machine with apt-get. Idempotent and quiet when all is present.
+# Anywhere else it prints what is missing; the tests that need it then skip.
+set -euo pipefail
+
+packages=()
+
+missing=()
+for pkg in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
+    echo "system-deps: installing ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+else
+    echo "system-deps: not root on Debian; tests needing ${missing[*]} will skip"
+fi

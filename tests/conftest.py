@@ -1,0 +1,72 @@
+"""Shared fixtures: the vectors folder, and a guard that fails any network access."""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+_VECTORS = Path(
+    os.environ.get("SHIKAKU_VECTORS", Path(__file__).resolve().parents[1] / ".." / "shared" / "vectors")
+).resolve()
+
+_LOOPBACK = ("127.", "::1", "localhost")
+
+
+def vectors_dir() -> Path:
+    """The published vectors (../shared/vectors, or $SHIKAKU_VECTORS); skip when absent."""
+    if not (_VECTORS / "MANIFEST.md").is_file():
+        pytest.skip(f"published test vectors not found at {_VECTORS} (set SHIKAKU_VECTORS)")
+    return _VECTORS
+
+
+@pytest.fixture
+def vectors() -> Path:
+    return vectors_dir()
+
+
+class NetworkAccessInTest(RuntimeError):
+    pass
+
+
+@pytest.fixture(autouse=True)
+def _no_network(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Fail any connection to a non-loopback address: tests run offline.
+
+    Loopback stays open because the real parts (pcscd/vpcd, PostgreSQL, the
+    HTTP app under test) live on this machine.
+    """
+    real_connect = socket.socket.connect
+    real_create = socket.create_connection
+
+    def _host(address: Any) -> str:
+        if isinstance(address, tuple) and address:
+            return str(address[0])
+        return str(address)
+
+    def guarded_connect(self: socket.socket, address: Any) -> Any:
+        if self.family in (socket.AF_INET, socket.AF_INET6) and not _host(address).startswith(
+            _LOOPBACK
+        ):
+            raise NetworkAccessInTest(f"test tried to reach {address!r}")
+        return real_connect(self, address)
+
+    def guarded_create(address: Any, *args: Any, **kwargs: Any) -> socket.socket:
+        if not _host(address).startswith(_LOOPBACK):
+            raise NetworkAccessInTest(f"test tried to reach {address!r}")
+        return real_create(address, *args, **kwargs)
+
+    def guarded_getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
+        if host is not None and not str(host).startswith(_LOOPBACK):
+            raise NetworkAccessInTest(f"test tried to resolve {host!r}")
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    real_getaddrinfo = socket.getaddrinfo
+    monkeypatch.setattr(socket.socket, "connect", guarded_connect)
+    monkeypatch.setattr(socket, "create_connection", guarded_create)
+    monkeypatch.setattr(socket, "getaddrinfo", guarded_getaddrinfo)
+    yield
