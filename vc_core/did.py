@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+
 from vc_core.codecs import b64url_decode, b64url_encode
 from vc_core.errors import CodecError, DidError, KeyMaterialError
 from vc_core.keys import AnyPublicKey, public_jwk, public_key_from_jwk
@@ -184,8 +186,6 @@ def _is_multikey_capable(key: AnyPublicKey) -> bool:
 
 
 def _multikey_key(key: AnyPublicKey) -> PublicKey:
-    from cryptography.hazmat.primitives.asymmetric import ec, ed25519
-
     if isinstance(key, ed25519.Ed25519PublicKey | ec.EllipticCurvePublicKey):
         return key
     raise KeyMaterialError("key.unsupported", "RSA keys have no Multikey form")

@@ -5,7 +5,8 @@ JOSE algorithm name. Software keys implement it here; the My Number Card
 implements it in ``jpki_bridge`` (RS256, the card pads PKCS#1 v1.5), so a
 cryptosuite never knows whether a signature came from a file or a card.
 
-Signatures use the encodings Data Integrity and JOSE share: ECDSA as the
+ECDSA signatures use RFC 6979 deterministic nonces. Signatures use the
+encodings Data Integrity and JOSE share: ECDSA as the
 fixed-size ``r || s`` (IEEE P1363) form, Ed25519 as its 64 bytes, RSA as the
 modulus-sized integer. Verification raises :class:`~vc_core.errors.ProofError`
 (``proof.invalid_signature``); it never returns ``False``.
@@ -23,7 +24,7 @@ from pathlib import Path
 from typing import Any, Literal, Protocol, runtime_checkable
 
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import (
     decode_dss_signature,
@@ -96,7 +97,9 @@ class SoftwareKey:
             return self.private_key.sign(data)
         curve = _curve(self.private_key.public_key())
         _cls, hash_cls, size = _EC[curve]
-        der = self.private_key.sign(data, ec.ECDSA(hash_cls()))
+        # RFC 6979 deterministic nonces: no dependence on the RNG at signing
+        # time, and the W3C test vectors' signatures are reproduced exactly.
+        der = self.private_key.sign(data, ec.ECDSA(hash_cls(), deterministic_signing=True))
         r, s = decode_dss_signature(der)
         return r.to_bytes(size, "big") + s.to_bytes(size, "big")
 
@@ -104,8 +107,6 @@ class SoftwareKey:
         """The private key as a JWK (contains ``d``: handle as a secret)."""
         jwk = public_jwk(self.public_key)
         if isinstance(self.private_key, ed25519.Ed25519PrivateKey):
-            from cryptography.hazmat.primitives import serialization
-
             seed = self.private_key.private_bytes(
                 serialization.Encoding.Raw,
                 serialization.PrivateFormat.Raw,
@@ -114,7 +115,9 @@ class SoftwareKey:
             jwk["d"] = b64url_encode(seed)
         else:
             size = _EC[_curve(self.private_key.public_key())][2]
-            jwk["d"] = b64url_encode(self.private_key.private_numbers().private_value.to_bytes(size))
+            jwk["d"] = b64url_encode(
+                self.private_key.private_numbers().private_value.to_bytes(size)
+            )
         return jwk
 
     def save(self, path: Path) -> None:
@@ -167,8 +170,6 @@ def private_key_from_jwk(jwk: Any) -> SoftwareKey:
 def public_jwk(key: AnyPublicKey) -> dict[str, str]:
     """The public JWK of a key, members in RFC 7638 order."""
     if isinstance(key, ed25519.Ed25519PublicKey):
-        from cryptography.hazmat.primitives import serialization
-
         raw = key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
         return {"kty": "OKP", "crv": "Ed25519", "x": b64url_encode(raw)}
     if isinstance(key, ec.EllipticCurvePublicKey):
@@ -218,7 +219,11 @@ def public_key_from_jwk(jwk: Any) -> AnyPublicKey:
 
 def jwk_thumbprint(jwk: dict[str, str]) -> str:
     """RFC 7638 JWK SHA-256 thumbprint, base64url."""
-    required = {"EC": ("crv", "kty", "x", "y"), "OKP": ("crv", "kty", "x"), "RSA": ("e", "kty", "n")}
+    required = {
+        "EC": ("crv", "kty", "x", "y"),
+        "OKP": ("crv", "kty", "x"),
+        "RSA": ("e", "kty", "n"),
+    }
     members = required.get(jwk.get("kty", ""))
     if members is None:
         raise KeyMaterialError("key.unsupported")

@@ -10,6 +10,7 @@ P-256 public              ``0x8024``   33-byte compressed SEC1 point
 P-384 public              ``0x8124``   49-byte compressed SEC1 point
 Ed25519 public            ``0xed01``   32 bytes
 P-256 secret              ``0x8626``   32-byte scalar
+P-384 secret              ``0x8726``   48-byte scalar
 Ed25519 secret            ``0x8026``   32-byte seed
 ========================  ===========  =============================
 """
@@ -27,6 +28,7 @@ from vc_core.errors import CodecError
 __all__ = [
     "PublicKey",
     "decode_multikey_public",
+    "decode_multikey_secret",
     "encode_multikey_public",
     "multikey_curve",
 ]
@@ -86,3 +88,24 @@ def encode_multikey_public(key: PublicKey) -> str:
 
 def _curve_name(key: ec.EllipticCurvePublicKey) -> str:
     return {"secp256r1": "P-256", "secp384r1": "P-384"}.get(key.curve.name, key.curve.name)
+
+
+_SECRET_HEADERS: dict[bytes, tuple[Curve, int]] = {
+    b"\x86\x26": ("P-256", 32),
+    b"\x87\x26": ("P-384", 48),
+    b"\x80\x26": ("Ed25519", 32),
+}
+
+
+def decode_multikey_secret(
+    secret_key_multibase: str,
+) -> ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey:
+    """Decode a Multikey secret key (as the W3C test vectors publish them)."""
+    raw = multibase_decode(secret_key_multibase, expect="z")
+    entry = _SECRET_HEADERS.get(raw[:2])
+    if entry is None or len(raw) - 2 != entry[1]:
+        raise CodecError("codec.multikey_invalid", "not a Multikey secret key")
+    curve, _length = entry
+    if curve == "Ed25519":
+        return ed25519.Ed25519PrivateKey.from_private_bytes(raw[2:])
+    return ec.derive_private_key(int.from_bytes(raw[2:], "big"), _EC_CURVES[curve])

@@ -1,0 +1,220 @@
+"""Verifiable Credentials Data Model 2.0 rules a credential must meet (VCDM 2.0 §4, §5).
+
+:func:`validate_credential` raises the first violation as a
+:class:`~vc_core.errors.CredentialError`; :func:`credential_problems` lists
+them all. Time is a parameter. What needs the network (fetching a related
+resource) is the caller's: :func:`check_related_resource` takes the bytes.
+
+Rules checked:
+
+- ``@context`` is a list whose first item is the VC 2.0 context (§4.3).
+- ``type`` includes ``VerifiableCredential`` (§4.5).
+- ``issuer`` is a URL or an object with a URL ``id`` (§4.7).
+- ``credentialSubject`` is an object or a non-empty list of objects (§4.8).
+- ``validFrom`` / ``validUntil`` are dateTimeStamps, in order, and bracket
+  ``now`` when a time is given (§4.9).
+- ``credentialStatus`` entries have a ``type``; a ``BitstringStatusListEntry``
+  has ``statusPurpose``, a numeric-string ``statusListIndex`` and a URL
+  ``statusListCredential`` (§4.10; Bitstring Status List §2.1).
+- ``credentialSchema`` and ``refreshService`` entries have a ``type`` (and an
+  ``id`` for schemas) (§4.11, §5.4).
+- ``relatedResource`` entries have an ``id`` and a ``digestSRI`` or
+  ``digestMultibase``, ids unique (§5.3).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from vc_core.codecs import multibase_decode
+from vc_core.errors import CodecError, CredentialError
+from vc_core.jsonld.loader import CREDENTIALS_V2
+
+__all__ = ["check_related_resource", "credential_problems", "validate_credential"]
+
+_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+\-.]*:\S+$")
+_DATETIME = re.compile(r"^-?\d{4,}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
+_SRI_HASHES = {"sha256": "sha256", "sha384": "sha384", "sha512": "sha512"}
+# Multihash codes for digestMultibase: sha2-256, sha2-384, sha2-512, sha3-256.
+_MULTIHASH = {0x12: "sha256", 0x20: "sha384", 0x13: "sha512", 0x16: "sha3_256"}
+
+
+def _is_url(value: Any) -> bool:
+    return isinstance(value, str) and _URL.match(value) is not None
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def _parse_time(value: Any, member: str) -> datetime:
+    if not isinstance(value, str) or _DATETIME.match(value) is None:
+        raise CredentialError("credential.validity_invalid", f"{member} is not a dateTimeStamp")
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise CredentialError("credential.validity_invalid", f"{member} is not a date") from exc
+
+
+def credential_problems(credential: Any, *, now: datetime | None = None) -> list[CredentialError]:
+    """Every VCDM 2.0 rule ``credential`` breaks (empty when it meets them all)."""
+    if not isinstance(credential, Mapping):
+        return [CredentialError("credential.malformed", "a credential is a JSON object")]
+    problems: list[CredentialError] = []
+    for check in (_context, _type, _issuer, _subject, _status, _typed_entries, _related):
+        try:
+            check(credential)
+        except CredentialError as exc:
+            problems.append(exc)
+    try:
+        _validity(credential, now)
+    except CredentialError as exc:
+        problems.append(exc)
+    return problems
+
+
+def validate_credential(credential: Any, *, now: datetime | None = None) -> None:
+    """Raise the first VCDM 2.0 rule ``credential`` breaks."""
+    problems = credential_problems(credential, now=now)
+    if problems:
+        raise problems[0]
+
+
+def _context(credential: Mapping[str, Any]) -> None:
+    context = credential.get("@context")
+    if not isinstance(context, list) or not context or context[0] != CREDENTIALS_V2:
+        raise CredentialError(
+            "credential.context_invalid", f"@context must be a list starting with {CREDENTIALS_V2}"
+        )
+    for item in context[1:]:
+        if not (_is_url(item) or isinstance(item, dict)):
+            raise CredentialError(
+                "credential.context_invalid", "@context items are URLs or objects"
+            )
+
+
+def _type(credential: Mapping[str, Any]) -> None:
+    types = _as_list(credential.get("type"))
+    if "VerifiableCredential" not in types or not all(isinstance(t, str) for t in types):
+        raise CredentialError("credential.type_invalid")
+
+
+def _issuer(credential: Mapping[str, Any]) -> None:
+    issuer = credential.get("issuer")
+    issuer_id = issuer.get("id") if isinstance(issuer, dict) else issuer
+    if not _is_url(issuer_id):
+        raise CredentialError("credential.issuer_invalid")
+
+
+def _subject(credential: Mapping[str, Any]) -> None:
+    subject = credential.get("credentialSubject")
+    subjects = _as_list(subject)
+    if subject is None or not subjects or not all(isinstance(s, dict) and s for s in subjects):
+        raise CredentialError("credential.subject_missing")
+
+
+def _validity(credential: Mapping[str, Any], now: datetime | None) -> None:
+    valid_from = credential.get("validFrom")
+    valid_until = credential.get("validUntil")
+    start = _parse_time(valid_from, "validFrom") if valid_from is not None else None
+    end = _parse_time(valid_until, "validUntil") if valid_until is not None else None
+    if start is not None and end is not None and end < start:
+        raise CredentialError("credential.validity_invalid", "validUntil is before validFrom")
+    if now is not None:
+        if start is not None and now < start:
+            raise CredentialError("credential.not_yet_valid")
+        if end is not None and now > end:
+            raise CredentialError("credential.expired")
+
+
+def _status(credential: Mapping[str, Any]) -> None:
+    if "credentialStatus" not in credential:
+        return
+    for entry in _as_list(credential["credentialStatus"]):
+        if not isinstance(entry, dict) or not isinstance(entry.get("type"), str):
+            raise CredentialError("credential.status_invalid", "a status entry needs a type")
+        if "id" in entry and not _is_url(entry["id"]):
+            raise CredentialError("credential.status_invalid", "a status entry id is a URL")
+        if entry["type"] == "BitstringStatusListEntry":
+            index = entry.get("statusListIndex")
+            if not isinstance(entry.get("statusPurpose"), str):
+                raise CredentialError("credential.status_invalid", "statusPurpose is missing")
+            if not (isinstance(index, str) and index.isdigit()):
+                raise CredentialError(
+                    "credential.status_invalid", "statusListIndex is a string of digits"
+                )
+            if not _is_url(entry.get("statusListCredential")):
+                raise CredentialError(
+                    "credential.status_invalid", "statusListCredential must be a URL"
+                )
+
+
+def _typed_entries(credential: Mapping[str, Any]) -> None:
+    for member in ("credentialSchema", "refreshService"):
+        if member not in credential:
+            continue
+        for entry in _as_list(credential[member]):
+            if not isinstance(entry, dict) or not isinstance(entry.get("type"), str):
+                raise CredentialError("credential.entry_type_missing", f"{member} needs a type")
+            if member == "credentialSchema" and not _is_url(entry.get("id")):
+                raise CredentialError(
+                    "credential.entry_type_missing", "credentialSchema needs an id"
+                )
+
+
+def _related(credential: Mapping[str, Any]) -> None:
+    if "relatedResource" not in credential:
+        return
+    seen: set[str] = set()
+    for entry in _as_list(credential["relatedResource"]):
+        if not isinstance(entry, dict) or not _is_url(entry.get("id")):
+            raise CredentialError("credential.related_resource_invalid", "an entry needs an id")
+        if entry["id"] in seen:
+            raise CredentialError("credential.related_resource_invalid", "ids must be unique")
+        seen.add(entry["id"])
+        if "digestSRI" not in entry and "digestMultibase" not in entry:
+            raise CredentialError(
+                "credential.related_resource_invalid", "an entry needs digestSRI or digestMultibase"
+            )
+
+
+def check_related_resource(entry: Mapping[str, Any], content: bytes) -> None:
+    """Check fetched ``content`` against a ``relatedResource`` entry's digests (VCDM 2.0 §5.3).
+
+    Every digest the entry gives must match; raises
+    ``credential.related_resource_mismatch`` or ``credential.related_resource_invalid``.
+    """
+    checked = False
+    sri = entry.get("digestSRI")
+    if sri is not None:
+        algorithm, _, encoded = str(sri).partition("-")
+        name = _SRI_HASHES.get(algorithm)
+        if name is None or not encoded:
+            raise CredentialError("credential.related_resource_invalid", "unsupported digestSRI")
+        digest = base64.b64encode(hashlib.new(name, content).digest()).decode()
+        if digest != encoded:
+            raise CredentialError("credential.related_resource_mismatch", f"{entry.get('id')}")
+        checked = True
+    multibase = entry.get("digestMultibase")
+    if multibase is not None:
+        try:
+            raw = multibase_decode(str(multibase))
+        except CodecError as exc:
+            raise CredentialError(
+                "credential.related_resource_invalid", "digestMultibase is not multibase"
+            ) from exc
+        name = _MULTIHASH.get(raw[0]) if len(raw) > 2 else None
+        if name is None or raw[1] != len(raw) - 2:
+            raise CredentialError(
+                "credential.related_resource_invalid", "digestMultibase is not a multihash"
+            )
+        if hashlib.new(name, content).digest() != raw[2:]:
+            raise CredentialError("credential.related_resource_mismatch", f"{entry.get('id')}")
+        checked = True
+    if not checked:
+        raise CredentialError("credential.related_resource_invalid", "no digest to check")
