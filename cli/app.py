@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import sys
 
-import click
 import typer
 
 from cli import keys as keys_cli
+from cli import vc as vc_cli
 from vc_core.errors import ShikakuError
 
 app = typer.Typer(
@@ -24,6 +24,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(keys_cli.app, name="keys")
+app.add_typer(vc_cli.app, name="vc")
 
 
 def main() -> None:
@@ -35,11 +36,16 @@ def main() -> None:
     except ShikakuError as exc:
         typer.echo(f"error: {exc}", err=True)
         sys.exit(2)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
-    except click.exceptions.Exit as exc:
-        sys.exit(exc.exit_code)
-    except click.Abort:
+    except typer.Abort:
         typer.echo("aborted", err=True)
         sys.exit(130)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.TyperException as exc:
+        # Usage errors (a bad option, a missing argument): click's own message.
+        show = getattr(exc, "show", None)
+        if callable(show):
+            show()
+        else:
+            typer.echo(f"error: {exc}", err=True)
+        sys.exit(getattr(exc, "exit_code", 2))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -13,15 +14,18 @@ from vc_core.keys import KeyType, generate_key
 app = typer.Typer(help="Software keys (P-256, Ed25519) stored as private JWK files.")
 
 
+class KeyKind(StrEnum):
+    p256 = "p256"
+    ed25519 = "ed25519"
+
+
 @app.command("generate")
 def generate(
-    key_type: Annotated[str, typer.Option("--type", help="p256 or ed25519")],
+    key_type: Annotated[KeyKind, typer.Option("--type", help="Key type")],
     out: Annotated[Path, typer.Option("--out", help="Private JWK file to create (mode 0600)")],
 ) -> None:
     """Generate a key, write it to --out (never overwriting), and print its did:key."""
-    if key_type not in ("p256", "ed25519"):
-        raise typer.BadParameter("--type must be p256 or ed25519")
-    kt: KeyType = "p256" if key_type == "p256" else "ed25519"
+    kt: KeyType = "p256" if key_type is KeyKind.p256 else "ed25519"
     key = generate_key(kt)
     try:
         key.save(out)

@@ -8,7 +8,8 @@ dropped is not signed, yet it still shows in the credential a person reads.
 first offending place (``jsonld.undefined_term`` or ``jsonld.relative_iri``),
 in the spirit of jsonld.js's ``safe: true``.
 
-pyld does the expansion itself; :class:`_SafeProcessor` observes it. pyld
+pyld does the expansion itself; :class:`_SafeProcessor` observes it (and
+keeps relative IRIs relative where pyld 3.3 would invent a base). pyld
 works on a deep copy of the input, so the pointer map is built from that copy
 at the root ``_expand`` call and objects are recognised by identity.
 
@@ -96,6 +97,23 @@ class _SafeProcessor(_pyld.JsonLdProcessor):  # type: ignore[misc]
             inside_index,
             type_scoped_ctx,
         )
+
+    def _expand_iri(  # noqa: PLR0917 - pyld signature
+        self,
+        active_ctx: Any,
+        value: Any,
+        base: Any = None,
+        vocab: bool = False,
+        local_ctx: Any = None,
+        defined: Any = None,
+    ) -> Any:
+        # pyld 3.3 resolves a relative IRI against "http://example.org/base/"
+        # when the base is empty. JSON-LD (and jsonld.js) leave it relative, so
+        # RDF conversion drops it and safe mode can refuse it. Credentials have
+        # no document base: an absent base stays absent.
+        if base == "" and not (isinstance(active_ctx, dict) and "@base" in active_ctx):
+            base = None
+        return super()._expand_iri(active_ctx, value, base, vocab, local_ctx, defined)
 
     def _expand_object(  # noqa: PLR0917 - pyld signature
         self,
