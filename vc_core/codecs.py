@@ -27,6 +27,7 @@ __all__ = [
 _B64URL = re.compile(r"[A-Za-z0-9_-]*")
 _B58_ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 _B58_INDEX = {c: i for i, c in enumerate(_B58_ALPHABET)}
+_B58_CHUNK = 58**10
 
 
 def b64url_encode(data: bytes) -> str:
@@ -53,10 +54,14 @@ def b58encode(data: bytes) -> str:
     zeros = len(data) - len(data.lstrip(b"\0"))
     number = int.from_bytes(data, "big")
     digits: list[str] = []
+    # Divide by 58**10 first: one big-integer division per ten digits.
     while number:
-        number, rem = divmod(number, 58)
-        digits.append(_B58_ALPHABET[rem])
-    return "1" * zeros + "".join(reversed(digits))
+        number, chunk = divmod(number, _B58_CHUNK)
+        for _ in range(10):
+            chunk, rem = divmod(chunk, 58)
+            digits.append(_B58_ALPHABET[rem])
+    body = "".join(reversed(digits)).lstrip("1")  # Drop the last chunk's zero padding.
+    return "1" * zeros + body
 
 
 def b58decode(text: str) -> bytes:
