@@ -18,7 +18,8 @@ stderr line and an exit code; neither needs to know the class.
     ├── SelectionError        selection.*  JSON pointers for selective disclosure
     ├── CredentialError       credential.* VC Data Model 2.0 rules
     ├── CardError             card.*       the My Number Card (jpki_bridge)
-    └── StatusError           status.*     status lists
+    ├── StatusError           status.*     status lists
+    └── SchemaError           schema.*     qualification catalogue, register records, JP profile
 
 A code names *what went wrong*, never how it was detected, and once published
 it is never renamed. Messages never contain secrets (keys, PINs).
@@ -44,6 +45,7 @@ __all__ = [
     "KeyMaterialError",
     "LoaderError",
     "ProofError",
+    "SchemaError",
     "SelectionError",
     "ShikakuError",
     "StatusError",
@@ -76,6 +78,8 @@ CODES: Mapping[str, str] = {
     # canon.*
     "canon.nquads_invalid": "Text is not valid N-Quads.",
     "canon.poison_graph": "The dataset needs more work than the canonicalization limit allows.",
+    "canon.term_invalid": "An RDF term has no canonical N-Quads form (bad IRI, label or tag).",
+    "canon.label_unmapped": "A blank node has no entry in the label map used to rename it.",
     # proof.*
     "proof.missing": "The document has no proof.",
     "proof.malformed": "A proof is missing a required property or has a wrong value.",
@@ -104,7 +108,76 @@ CODES: Mapping[str, str] = {
     "credential.related_resource_mismatch": "A relatedResource digest does not match.",
     "credential.related_resource_invalid": "A relatedResource entry is malformed.",
     # card.* (jpki_bridge: the My Number Card, its emulator and the binding proof)
+    "card.pcsc_unavailable": "The PC/SC service (pcscd) is not running or cannot be reached.",
+    "card.no_reader": "No smart-card reader is connected (or none has the requested name).",
+    "card.no_card": "The reader has no card in it.",
+    "card.not_jpki": "The card has no JPKI application: it is not a My Number Card.",
+    "card.transport": "Talking to the card failed; it was removed or reset during use.",
+    "card.file_not_found": "The card has no such application or file (status 6A82).",
+    "card.security_status": "The card needs the right PIN first for this operation (status 6982).",
+    "card.command_rejected": "The card rejected the command's parameters or length.",
+    "card.unexpected_response": "The card answered with an unexpected status word or data.",
+    "card.pin_incorrect": "Wrong PIN: the card counted one failed try (see retries_left).",
+    "card.pin_blocked": "The PIN is blocked; only a municipal office can reset it.",
+    "card.pin_last_try": "Only one PIN try is left; shikaku will not try without explicit consent.",
+    "card.pin_format": "The PIN does not have the form this card PIN needs; no try was spent.",
+    "card.data_invalid": "Data read from the card is malformed (a certificate, a Kenhojo record).",
+    "card.emulator_state": "The card emulator's state directory is missing, malformed or in use.",
+    "card.test_pki_invalid": "A test PKI directory is incomplete, malformed, or already exists.",
+    "card.cert_invalid": "A certificate cannot be parsed or does not follow the JPKI profile.",
+    "card.chain_invalid": "The certificate does not chain to a configured JPKI trust anchor.",
+    "card.cert_not_yet_valid": "A certificate in the chain is not valid yet.",
+    "card.cert_expired": "A certificate in the chain has expired.",
+    "card.cert_revoked": "The certificate has been revoked.",
+    "card.key_usage": "The certificate's key usage does not allow this signature.",
+    "card.policy": "The certificate does not carry the JPKI certificate policy expected.",
+    "card.revocation_unavailable": "A configured revocation source gave no usable answer.",
+    "card.challenge_invalid": "A challenge is malformed (nonce, origin, purpose or times).",
+    "card.challenge_expired": "The challenge has expired.",
+    "card.nonce_unknown": "The nonce was not issued by this verifier, or has been purged.",
+    "card.nonce_reused": "The nonce has already been used.",
+    "card.audience_mismatch": "The proof was made for a different audience (origin).",
+    "card.purpose_mismatch": "The proof was made for a different purpose.",
+    "card.proof_malformed": "A binding proof is missing a member or has a wrong value.",
+    "card.signature_invalid": "The card signature does not verify over the challenge.",
+    "card.wallet_key_mismatch": "The proof does not bind the wallet key expected.",
     # status.* (status lists: codecs, registry, publishing, checking)
+    "status.bits_unsupported": "The entry width is not allowed (IETF: 1, 2, 4 or 8; W3C: 1 to 8).",
+    "status.index_out_of_range": "The status index is outside the list (RANGE_ERROR).",
+    "status.value_out_of_range": "The status value does not fit in the entry width.",
+    "status.list_malformed": "The status list or its container does not decode or is misshaped.",
+    "status.list_too_short": "The list has too few entries (STATUS_LIST_LENGTH_ERROR).",
+    "status.list_too_large": "The status list is larger than the configured size limit.",
+    "status.list_unreachable": "The status list could not be fetched (STATUS_RETRIEVAL_ERROR).",
+    "status.list_timeout": "Fetching the status list took longer than the configured timeout.",
+    "status.url_not_allowed": "The status list URL is not on the allowlist or not https.",
+    "status.list_expired": "The status list is outside its validity period (validUntil, exp).",
+    "status.proof_invalid": "The status list's own proof or signature does not verify.",
+    "status.issuer_mismatch": "The status list is not issued or signed by the credential's issuer.",
+    "status.purpose_mismatch": "The list's statusPurpose is not the entry's.",
+    "status.list_full": "The status list has no unallocated index left.",
+    "status.credential_unknown": "The registry holds no status entries for this credential.",
+    "status.purpose_not_enabled": "The credential has no status entry for this purpose.",
+    "status.revocation_irreversible": "A revoked credential cannot be reinstated or re-suspended.",
+    "status.schedule_invalid": "A scheduled suspension has no start or ends before it starts.",
+    "status.message_code_unknown": "The status message code is not one the issuer defined.",
+    "status.storage_failed": "The status registry's database failed or stayed contended.",
+    # schema.* (vc_schemas: qualification catalogue, register records, JP profile of OB 3.0)
+    "schema.catalogue_invalid": "The qualification catalogue data is malformed or inconsistent.",
+    "schema.unknown_qualification": "No catalogue entry has that qualification id.",
+    "schema.record_invalid": "A register record was refused; details.errors lists every field.",
+    "schema.field_missing": "A required register field is missing or empty.",
+    "schema.field_malformed": "A register field does not have the form its register uses.",
+    "schema.field_inconsistent": "A register field contradicts another field or the catalogue.",
+    "schema.field_unknown": "A field is not a register item shikaku knows.",
+    "schema.field_not_recorded": "This qualification's register does not record that field.",
+    "schema.my_number": "A value is (or a field is named as) a My Number; never in a credential.",
+    "schema.address": "A value is (or a field is named as) an address; never put in a credential.",
+    "schema.jpki_data": "A value is JPKI certificate data; never put in a credential.",
+    "schema.disposition_history": "Disposition history is never put in a credential.",
+    "schema.credential_invalid": "A credential breaks the JP profile; details.errors lists why.",
+    "schema.unsafe_integer": "A JSON number is outside +/-(2^53 - 1); issue it as a string.",
+    "schema.request_unknown": "No disclosure request profile has that name.",
 }
 
 
@@ -182,3 +255,9 @@ class CardError(ShikakuError):
 
 class StatusError(ShikakuError):
     prefix = "status"
+
+
+class SchemaError(ShikakuError):
+    """A catalogue, record or profile error; field errors ride in ``details["errors"]``."""
+
+    prefix = "schema"

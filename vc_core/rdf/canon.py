@@ -10,8 +10,8 @@ case is kept tight: every quad is serialized once, up front, into a line
 template with holes for its blank nodes; a dataset whose blank nodes all have
 distinct first-degree hashes (the usual credential) never reaches Hash
 N-Degree Quads. Datasets that would make Hash N-Degree Quads run away
-("poison" graphs, section 7.1 "Dataset Poisoning") are refused with
-``canon.poison_graph`` once they exceed a work budget (see
+("poison" graphs, see the spec's "Dataset Poisoning" security consideration)
+are refused with ``canon.poison_graph`` once they exceed a work budget (see
 :func:`canonicalize`).
 """
 
@@ -29,13 +29,13 @@ from vc_core.rdf.nquads import iri_text, literal_text
 
 __all__ = ["DEFAULT_MAX_WORK", "CanonicalDataset", "canonicalize", "relabel"]
 
-#: Work allowed per blank node in Hash N-Degree Quads: each call of the algorithm and each
-#: permutation it examines costs one unit (see :func:`canonicalize`).
+#: Work allowed per blank node in Hash N-Degree Quads (see :func:`canonicalize`). The W3C
+#: suite's "computable" poison graphs (test044 to test046) need about 470 units per blank node.
 DEFAULT_MAX_WORK = 1000
 
-# Hash N-Degree Quads recurses once per blank node along a gossip path; deeper than this the
-# dataset counts as poison rather than exhausting Python's stack.
-_MAX_DEPTH = 400
+# Hash N-Degree Quads recurses once per blank node along a gossip path (two Python frames per
+# level); deeper than this the dataset counts as poison rather than exhausting Python's stack.
+_MAX_DEPTH = 256  # Keep in step with the docstring of canonicalize.
 
 _HASHES: dict[str, Callable[[bytes], hashlib._Hash]] = {
     "sha256": hashlib.sha256,
@@ -47,6 +47,12 @@ _HASHES: dict[str, Callable[[bytes], hashlib._Hash]] = {
 # ``_:``-prefixed identifier the current step uses for that blank node. ``positions`` says
 # where each label sits ("s", "o" or "g") and ``predicate`` is ``<predicate IRI>``.
 _Template = tuple[tuple[str, ...], tuple[str, ...], str, str]
+
+# The blank node to quads map entry of one blank node, in two parts. The usual quad of a
+# credential has a blank subject, no other blank node and the default graph; it is kept as
+# the rest of its line after the subject (a dict used as an ordered set, which also drops
+# repeats). Every other quad that mentions the blank node is a template.
+_Mentions = tuple[dict[str, None], list[_Template]]
 
 
 @dataclass(frozen=True)
@@ -86,7 +92,7 @@ def _term_text(term: Term) -> str:
 
 
 class _Canonicalizer:
-    """The canonicalization state of RDFC-1.0 section 4.3, plus the work budget."""
+    """The canonicalization state of RDFC-1.0 section 4.2, plus the work budget."""
 
     def __init__(self, hash_algorithm: str, max_work: int) -> None:
         hasher = _HASHES.get(hash_algorithm)
@@ -96,7 +102,9 @@ class _Canonicalizer:
         self.max_work = max_work
         self.work_left = 0
         # The blank node to quads map, in order of first mention.
-        self.bnode_quads: dict[str, list[_Template]] = {}
+        self.mentions: dict[str, _Mentions] = {}
+        # Every template once, for the final serialization.
+        self.templates: list[_Template] = []
         # Hash First Degree Quads results, kept for Hash Related Blank Node (4.7 step 4).
         self.first_degree: dict[str, str] = {}
         # The canonical issuer's issued identifiers map; values carry the "_:" prefix.
@@ -113,17 +121,17 @@ class _Canonicalizer:
                 "canon.poison_graph",
                 f"Hash N-Degree Quads needed more than {self.max_work} units of work per "
                 "blank node",
-                blank_nodes=len(self.bnode_quads),
+                blank_nodes=len(self.mentions),
             )
 
     # 4.6 Hash First Degree Quads.
     def hash_first_degree(self, reference: str) -> str:
-        # 1) Initialize nquads to an empty list.
-        nquads = []
         # 2) Get the quads that mention the reference blank node.
-        # 3) Serialize each quad in canonical N-Quads form, writing the reference blank node
-        #    as _:a and any other blank node as _:z (3.1.1).
-        for parts, labels, _positions, _predicate in self.bnode_quads[reference]:
+        rests, templates = self.mentions[reference]
+        # 1) Initialize nquads; 3) serialize each quad in canonical N-Quads form, writing the
+        #    reference blank node as _:a and any other blank node as _:z (3.1.1).
+        nquads = ["_:a" + rest for rest in rests]
+        for parts, labels, _positions, _predicate in templates:
             if len(labels) == 1:
                 nquads.append(parts[0] + "_:a" + parts[1])
             else:
@@ -163,16 +171,17 @@ class _Canonicalizer:
             raise CanonicalizationError(
                 "canon.poison_graph",
                 f"Hash N-Degree Quads recursed deeper than {_MAX_DEPTH} blank nodes",
-                blank_nodes=len(self.bnode_quads),
+                blank_nodes=len(self.mentions),
             )
-        # 2) Get the quads that mention identifier (a call costs one unit per quad).
-        quads = self.bnode_quads[identifier]
-        self.spend(1 + len(quads))
+        # 2) Get the quads that mention identifier; only templates can mention another blank
+        #    node (a call costs one unit per template).
+        templates = self.mentions[identifier][1]
+        self.spend(1 + len(templates))
         # 1) Create the hash to related blank nodes map, H_n.
         related_map: dict[str, list[str]] = {}
         # 3) For each quad, for each component that is a blank node other than identifier, in
         #    the order subject, object, graph name:
-        for _parts, labels, positions, predicate in quads:
+        for _parts, labels, positions, predicate in templates:
             for label, position in zip(labels, positions, strict=True):
                 if label != identifier:
                     # 3.1.1) Hash the related blank node; 3.1.2) add it to H_n under that hash.
@@ -250,7 +259,7 @@ class _Canonicalizer:
     # 4.4.3 Canonicalization Algorithm.
     def run(self, quads: Iterable[Quad]) -> CanonicalDataset:
         # 1) The canonicalization state is this object. 2) Build the blank node to quads map.
-        lines, templates = self._collect(quads)
+        lines = self._collect(quads)
         # 3) to 5) Issue canonical identifiers.
         self._issue_canonical_identifiers()
         # 6) The canonical issuer is now part of the normalized dataset.
@@ -258,44 +267,45 @@ class _Canonicalizer:
         #    order (section 5). Repeated quads were dropped in step 2 and relabelling is
         #    one-to-one, so every line is distinct.
         canonical = self.canonical
-        for parts, labels, _positions, _predicate in templates:
-            if len(labels) == 1:
-                lines.append(parts[0] + canonical[labels[0]] + parts[1])
-            else:
-                lines.append(_fill(parts, labels, canonical))
+        for label, (rests, _templates) in self.mentions.items():
+            name = canonical[label]
+            lines += [name + rest for rest in rests]
+        for parts, labels, _positions, _predicate in self.templates:
+            lines.append(_fill(parts, labels, canonical))
         lines.sort()
         return CanonicalDataset(
             nquads=lines,
             issued={label: name[2:] for label, name in canonical.items()},
         )
 
-    def _collect(self, quads: Iterable[Quad]) -> tuple[list[str], list[_Template]]:
+    def _collect(self, quads: Iterable[Quad]) -> list[str]:
         """Step 2 of 4.4.3, serializing every quad once on the way.
 
-        Quads without blank nodes become final lines; the others become line templates, entered
-        in the blank node to quads map of every blank node they mention (in order of first
-        mention). A dataset is a set, so repeated quads collapse here, by a key that
-        identifies the quad exactly (see :func:`_template`).
+        Returns the final lines of the quads without blank nodes; the others enter the blank
+        node to quads map of every blank node they mention (in order of first mention). A
+        dataset is a set, so repeated quads collapse here, by the line, the rest of the line,
+        or a key that identifies the quad exactly (see :func:`_template`).
         """
         seen: set[object] = set()
         lines: list[str] = []
-        templates: list[_Template] = []
-        bnode_quads = self.bnode_quads
+        mentions = self.mentions
         for quad in quads:
             subject, predicate, obj, graph = quad
             if type(predicate) is not IRI:
                 raise CanonicalizationError("canon.term_invalid", "a predicate must be an IRI")
             p_text = iri_text(predicate.value)
-            template: _Template | None = None
             kind = type(subject)
             if graph is None and type(obj) is not BlankNode and (kind is IRI or kind is BlankNode):
                 # The common shapes: default graph, object not a blank node.
                 rest = f" {p_text} {_term_text(obj)} .\n"
-                if kind is IRI:
-                    key: object = iri_text(subject.value) + rest  # type: ignore[union-attr]
-                else:
-                    key = (subject.label, rest)  # type: ignore[union-attr]
-                    template = (("", rest), (subject.label,), "s", p_text)  # type: ignore[union-attr]
+                if kind is BlankNode:
+                    entry = mentions.get(subject.label)  # type: ignore[union-attr]
+                    if entry is None:
+                        entry = mentions[subject.label] = ({}, [])  # type: ignore[union-attr]
+                    entry[0][rest] = None
+                    continue
+                key: object = iri_text(subject.value) + rest  # type: ignore[union-attr]
+                template = None
             else:
                 template, key = _template(quad, p_text)
             if key in seen:
@@ -304,15 +314,13 @@ class _Canonicalizer:
             if template is None:
                 lines.append(key)  # type: ignore[arg-type]
                 continue
-            templates.append(template)
-            labels = template[1]
-            for label in labels if len(labels) == 1 else dict.fromkeys(labels):
-                entry = bnode_quads.get(label)
+            self.templates.append(template)
+            for label in dict.fromkeys(template[1]):
+                entry = mentions.get(label)
                 if entry is None:
-                    bnode_quads[label] = [template]
-                else:
-                    entry.append(template)
-        return lines, templates
+                    entry = mentions[label] = ({}, [])
+                entry[1].append(template)
+        return lines
 
     def _issue_canonical_identifiers(self) -> None:
         """Steps 3 to 5 of 4.4.3."""
@@ -320,7 +328,7 @@ class _Canonicalizer:
         #    blank nodes map (3.2).
         first_degree = self.first_degree
         hash_to_bnodes: dict[str, list[str]] = {}
-        for label in self.bnode_quads:
+        for label in self.mentions:
             first_hash = first_degree[label] = self.hash_first_degree(label)
             hash_to_bnodes.setdefault(first_hash, []).append(label)
         # 4) In code point order of hash, issue canonical identifiers to the blank nodes whose
@@ -334,7 +342,7 @@ class _Canonicalizer:
             else:
                 canonical[group[0]] = f"_:c14n{len(canonical)}"
         # 5) For each remaining hash, in code point order, with its identifier list:
-        self.work_left = self.max_work * len(self.bnode_quads)
+        self.work_left = self.max_work * len(self.mentions)
         for group in shared:
             # 5.1) Create the hash path list.
             hash_path_list: list[tuple[str, dict[str, str]]] = []
@@ -345,7 +353,13 @@ class _Canonicalizer:
                     continue
                 # 5.2.2) Create a temporary issuer with prefix "b"; 5.2.3) issue n an
                 # identifier; 5.2.4) run Hash N-Degree Quads and keep the result.
-                hash_path_list.append(self.hash_n_degree(label, {label: "b0"}))
+                try:
+                    hash_path_list.append(self.hash_n_degree(label, {label: "b0"}))
+                except RecursionError:
+                    # Only a caller already deep in its own stack gets here before _MAX_DEPTH.
+                    raise CanonicalizationError(
+                        "canon.poison_graph", "Hash N-Degree Quads recursed too deep"
+                    ) from None
             # 5.3) For each result in code point order of its hash, issue canonical identifiers
             #      to the blank nodes its issuer identified, in the order it issued them (5.3.1).
             hash_path_list.sort(key=lambda result: result[0])
@@ -416,14 +430,17 @@ def canonicalize(
 ) -> CanonicalDataset:
     """Canonicalize an RDF dataset with RDFC-1.0 (section 4.4).
 
-    Repeated quads count once. ``hash_algorithm`` is the hash RDFC-1.0 uses internally
-    (SHA-256 by default; section 4.2 allows SHA-384 as well).
+    Repeated quads count once. ``hash_algorithm`` is the hash algorithm RDFC-1.0 runs with:
+    SHA-256 by default, SHA-384 when a cryptosuite asks for it.
 
-    ``max_work`` bounds Hash N-Degree Quads (section 7.1, "Dataset Poisoning"): every call
-    of that algorithm and every permutation it examines costs one unit, and the dataset may
-    spend ``max_work`` units per blank node. A dataset whose blank nodes all have distinct
-    first-degree hashes spends nothing. Past the budget,
+    ``max_work`` bounds Hash N-Degree Quads (the spec's "Dataset Poisoning" consideration):
+    a call of that algorithm costs one unit plus one per quad it relates, each permutation it
+    examines one unit, and the dataset may spend ``max_work`` units per blank node; recursion
+    deeper than 256 blank nodes is refused as well. A dataset whose blank nodes all have
+    distinct first-degree hashes spends nothing. Past the budget,
     :class:`~vc_core.errors.CanonicalizationError` ``canon.poison_graph`` is raised.
+
+    Raises ``canon.term_invalid`` for a term without a canonical N-Quads form.
     """
     return _Canonicalizer(hash_algorithm, max_work).run(quads)
 

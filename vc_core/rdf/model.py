@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 __all__ = [
+    "IRI",
     "RDF_LANGSTRING",
     "XSD_STRING",
     "BlankNode",
-    "IRI",
     "Literal",
     "Quad",
     "Term",

@@ -127,7 +127,10 @@ _IRI_CACHE_MAX = 8192
 
 def iri_text(value: str) -> str:
     """``<value>``, after checking that the IRI has a canonical N-Quads form."""
-    text = _IRI_CACHE.get(value)
+    try:
+        text = _IRI_CACHE.get(value)
+    except TypeError:  # An unhashable value is no IRI either.
+        text = None
     if text is None:
         if not isinstance(value, str) or _IRI_VALUE.fullmatch(value) is None:
             raise CanonicalizationError(
