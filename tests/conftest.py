@@ -11,7 +11,9 @@ from typing import Any
 import pytest
 
 _VECTORS = Path(
-    os.environ.get("SHIKAKU_VECTORS", Path(__file__).resolve().parents[1] / ".." / "shared" / "vectors")
+    os.environ.get(
+        "SHIKAKU_VECTORS", Path(__file__).resolve().parents[1] / ".." / "shared" / "vectors"
+    )
 ).resolve()
 
 _LOOPBACK = ("127.", "::1", "localhost")
