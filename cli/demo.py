@@ -27,6 +27,7 @@ from vc_core.did import did_key_from_public_key
 from vc_core.jsonld.loader import DocumentLoader
 from vc_core.keys import SoftwareKey, generate_key
 from vc_core.verdict import Verdict, verify_credential
+from vc_schemas.policy import disclosure_policy
 
 app = typer.Typer(help="Run the main story end to end on embedded defaults.")
 
@@ -62,7 +63,9 @@ def _sign_each(
             console.print(f"  {suite}: [yellow]not available in this build[/]")
             continue
         mandatory = (
-            ["/issuer", "/credentialSubject/achievement"] if suite == "ecdsa-sd-2023" else []
+            disclosure_policy("kangoshi").mandatory_pointers(credential)
+            if suite == "ecdsa-sd-2023"
+            else []
         )
         # The issuer is the key that really signs.
         own_issuer = {**credential["issuer"], "id": did_key_from_public_key(key.public_key)}
@@ -82,14 +85,16 @@ def _sign_each(
 def _disclose(
     console: Console, folder: Path, base: dict[str, Any], loader: DocumentLoader, now: datetime
 ) -> None:
-    derived = di.derive(
-        base, selective_pointers=["/credentialSubject/licenseNumber"], loader=loader
-    )
+    policy = disclosure_policy("kangoshi")
+    request = policy.selective_pointers(base, "employer")
+    derived = di.derive(base, selective_pointers=request, loader=loader)
     _write(folder, "disclosed.json", derived)
     subject = derived["credentialSubject"]
-    console.print(f"  disclosed subject: {json.dumps(subject, ensure_ascii=False)[:160]}")
-    hidden = "identifier" not in subject
-    console.print(f"  holder's name hidden from the employer: {'yes' if hidden else 'NO'}")
+    shown = sorted(k for k in subject if k not in ("id", "type", "achievement"))
+    console.print(f"  the employer asked for: {', '.join(p.rsplit('/', 1)[1] for p in request)}")
+    console.print(f"  disclosed to the employer: {', '.join(shown)}")
+    withheld = sorted(k for k in base["credentialSubject"] if k not in subject)
+    console.print(f"  withheld (never sent): {', '.join(withheld)}")
     console.print("  employer verifies the disclosure:")
     _show_verdict(console, verify_credential(derived, loader=loader, now=now))
 
@@ -127,7 +132,7 @@ def demo(
         _show_verdict(console, verify_credential(document, loader=loader, now=now))
 
     if "ecdsa-sd-2023" in signed:
-        console.rule("4. The holder discloses only the licence number")
+        console.rule("4. The holder discloses what an employer may see, nothing more")
         _disclose(console, folder, signed["ecdsa-sd-2023"], loader, now)
 
     console.rule("5. A forger changes the licence number")

@@ -17,6 +17,7 @@ Ed25519 secret            ``0x8026``   32-byte seed
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Literal
 
 from cryptography.hazmat.primitives import serialization
@@ -75,15 +76,21 @@ def encode_multikey_public(key: PublicKey) -> str:
     """Encode a P-256, P-384 or Ed25519 public key as a Multikey."""
     if isinstance(key, ed25519.Ed25519PublicKey):
         raw = key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-        return multibase_encode(b"\xed\x01" + raw)
+        return _multibase_z(b"\xed\x01" + raw)
     if isinstance(key, ec.EllipticCurvePublicKey):
         point = key.public_bytes(
             serialization.Encoding.X962, serialization.PublicFormat.CompressedPoint
         )
         for header, (curve, _length) in _HEADERS.items():
             if curve == _curve_name(key):
-                return multibase_encode(header + point)
+                return _multibase_z(header + point)
     raise CodecError("codec.multikey_invalid", "only P-256, P-384 and Ed25519 keys are Multikeys")
+
+
+@lru_cache(maxsize=1024)
+def _multibase_z(data: bytes) -> str:
+    # A board signs thousands of credentials with one key: encode its did:key once.
+    return multibase_encode(data)
 
 
 def _curve_name(key: ec.EllipticCurvePublicKey) -> str:

@@ -23,8 +23,10 @@ def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str
 
 @pytest.fixture
 def workdir(tmp_path: Path) -> Path:
+    credential = jp_sample_credential()
+    del credential["issuer"]  # The CLI then issues as the signing key's did:key.
     (tmp_path / "credential.json").write_text(
-        json.dumps(jp_sample_credential(), ensure_ascii=False), encoding="utf-8"
+        json.dumps(credential, ensure_ascii=False), encoding="utf-8"
     )
     return tmp_path
 

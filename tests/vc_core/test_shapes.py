@@ -15,12 +15,13 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from cli.loader import cli_loader
 from cli.samples import jp_sample_credential
 from vc_core.errors import ShikakuError
 from vc_core.jsonld.canon import canonize
-from vc_core.jsonld.loader import CREDENTIALS_V2, EXAMPLES_V2, default_loader
+from vc_core.jsonld.loader import CREDENTIALS_V2, EXAMPLES_V2
 
-LOADER = default_loader()
+LOADER = cli_loader()
 
 text = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=20)
 iri_like = st.one_of(

@@ -140,12 +140,17 @@ class _Analysis:
     has_problems: bool
     terms: frozenset[str]
 
-    def needs_fixing(self, leaves: list[str], fixed: dict[int, str]) -> set[int]:
-        need = {i for i in self.opaque if i not in fixed}
+    def needs_fixing(self, leaves: list[str], fixed: dict[int, str]) -> tuple[set[int], set[int]]:
+        """Leaves to fix: (structural — opaque or types, for every document of the shape;
+        this document's IRIs that JSON-LD would not pass through unchanged)."""
+        structural = {i for i in self.opaque if i not in fixed}
+        iris = set()
         for leaf, kind in self.kinds.items():
-            if kind == _TYPE or (kind == _IRI and not self._plain_iri(leaves[leaf])):
-                need.add(leaf)
-        return need
+            if kind == _TYPE:
+                structural.add(leaf)
+            elif kind == _IRI and not self._plain_iri(leaves[leaf]):
+                iris.add(leaf)
+        return structural, iris
 
     def _plain_iri(self, value: str) -> bool:
         match = _PLAIN_IRI.match(value)
@@ -160,7 +165,7 @@ class _Analysis:
         quads = list(self.quads)
         for index, replacements in self.slots:
             subject, predicate, obj, graph = quads[index]
-            for position, leaf, kind, literal in replacements:
+            for position, leaf, _kind, literal in replacements:
                 value = leaves[leaf]
                 term: IRI | Literal = (
                     IRI(value)
@@ -175,7 +180,6 @@ class _Analysis:
                 else:
                     assert isinstance(term, IRI)
                     graph = term
-                del kind
             quads[index] = Quad(subject, predicate, obj, graph)
         return quads
 
@@ -280,12 +284,37 @@ def _all_contexts(node: Any, found: list[Any]) -> None:
             _all_contexts(item, found)
 
 
+class _ShapeKey:
+    """A shape with its hash computed once; interned, so look-ups compare by identity."""
+
+    __slots__ = ("hash", "shape")
+
+    def __init__(self, shape: Hashable) -> None:
+        self.shape = shape
+        self.hash = hash(shape)
+
+    def __hash__(self) -> int:
+        return self.hash
+
+    def __eq__(self, other: object) -> bool:
+        return self is other or (
+            isinstance(other, _ShapeKey) and self.hash == other.hash and self.shape == other.shape
+        )
+
+
 class ShapeCache:
-    """A bounded LRU of analyses for one loader. Thread-safe."""
+    """A bounded LRU of analyses for one loader. Thread-safe.
+
+    Besides the analyses it remembers, per shape, which leaves ended up fixed
+    for structural reasons (types, opaque leaves) the last time, so the next
+    document of that shape starts there: one look-up instead of several.
+    """
 
     def __init__(self, maxsize: int = 4096) -> None:
         self.maxsize = maxsize
         self._entries: OrderedDict[Hashable, _Analysis] = OrderedDict()
+        self._shapes: dict[_ShapeKey, _ShapeKey] = {}
+        self._hints: dict[_ShapeKey, tuple[int, ...]] = {}
         self._terms: dict[Hashable, frozenset[str]] = {}
         self._lock = threading.Lock()
         self.hits = 0
@@ -299,6 +328,20 @@ class ShapeCache:
                 self.hits += 1
             return entry
 
+    def shape_key(self, shape: Hashable) -> _ShapeKey:
+        key = _ShapeKey(shape)
+        with self._lock:
+            if len(self._shapes) >= self.maxsize:
+                self._shapes.clear()
+                self._hints.clear()
+            return self._shapes.setdefault(key, key)
+
+    def hint(self, shape: _ShapeKey) -> tuple[int, ...]:
+        return self._hints.get(shape, ())
+
+    def set_hint(self, shape: _ShapeKey, leaves: tuple[int, ...]) -> None:
+        self._hints[shape] = leaves
+
     def put(self, key: Hashable, analysis: _Analysis) -> None:
         with self._lock:
             self.misses += 1
@@ -307,7 +350,7 @@ class ShapeCache:
             while len(self._entries) > self.maxsize:
                 self._entries.popitem(last=False)
 
-    def terms(self, document: Any, shape: Hashable, loader: Loader) -> frozenset[str]:
+    def terms(self, document: Any, shape: _ShapeKey, loader: Loader) -> frozenset[str]:
         contexts: list[Any] = []
         _all_contexts(document, contexts)
         key = tuple(_context_shape(c) for c in contexts)
@@ -363,8 +406,12 @@ def to_rdf(document: Any, *, loader: Loader, cache: ShapeCache | None = None) ->
     if cache is None:
         return to_rdf_slow(document, loader=loader)
     leaves: list[str] = []
-    shape = _walk(document, leaves)
-    fixed: dict[int, str] = {}
+    shape = cache.shape_key(_walk(document, leaves))
+    # Start from the leaves this shape needed fixed last time. Any fixed set is
+    # sound (fixed leaves keep their real values); the loop below still checks
+    # that nothing else needs fixing.
+    structural = set(cache.hint(shape))
+    fixed = {i: leaves[i] for i in structural}
     terms: frozenset[str] | None = None
     for _ in range(_MAX_ROUNDS):
         key = (shape, tuple(sorted(fixed.items())))
@@ -378,11 +425,14 @@ def to_rdf(document: Any, *, loader: Loader, cache: ShapeCache | None = None) ->
             # Types select type-scoped contexts: fix them first, then look again.
             types = {i for i, k in analysis.kinds.items() if k == _TYPE and i not in fixed}
             if types:
+                structural.update(types)
                 fixed.update((i, leaves[i]) for i in types)
                 continue
             break  # A real problem: the full algorithm reports it with its pointer.
-        need = analysis.needs_fixing(leaves, fixed)
-        if not need:
+        need_structural, need_iris = analysis.needs_fixing(leaves, fixed)
+        if not need_structural and not need_iris:
+            cache.set_hint(shape, tuple(sorted(structural)))
             return analysis.substitute(leaves)
-        fixed.update((i, leaves[i]) for i in need)
+        structural.update(need_structural)
+        fixed.update((i, leaves[i]) for i in need_structural | need_iris)
     return to_rdf_slow(document, loader=loader)
