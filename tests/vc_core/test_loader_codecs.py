@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -15,8 +17,14 @@ from vc_core.codecs import (
     multibase_decode,
     multibase_encode,
 )
-from vc_core.did import resolve_did_document, resolve_verification_method
-from vc_core.errors import CodecError, LoaderError, ShikakuError
+from vc_core.did import (
+    build_did_web_document,
+    did_jwk_from_public_key,
+    did_web_from_url,
+    resolve_did_document,
+    resolve_verification_method,
+)
+from vc_core.errors import CodecError, DidError, LoaderError, ShikakuError
 from vc_core.jsonld.loader import BUNDLED, default_loader, document_digest
 from vc_core.keys import generate_key
 from vc_core.multikey import decode_multikey_public, encode_multikey_public
@@ -91,3 +99,31 @@ def test_multikey_and_did_key_round_trip(kind: str) -> None:
 def test_known_did_key_prefixes() -> None:
     assert encode_multikey_public(generate_key("p256").public_key).startswith("zDn")
     assert encode_multikey_public(generate_key("ed25519").public_key).startswith("z6Mk")
+
+
+def test_did_jwk_resolves_and_refuses_private_keys() -> None:
+    key = generate_key("p256")
+    did = did_jwk_from_public_key(key.public_key)
+    method = resolve_verification_method(f"{did}#0")
+    assert method.type == "JsonWebKey" and method.controller == did
+    leaked = "did:jwk:" + b64url_encode(json.dumps(key.private_jwk()).encode())
+    with pytest.raises(DidError):
+        resolve_verification_method(f"{leaked}#0")
+
+
+def test_did_web_document_for_a_board() -> None:
+    did = did_web_from_url("https://kangoshi.registry.example:8443/boards/mhlw")
+    assert did == "did:web:kangoshi.registry.example%3A8443:boards:mhlw"
+    p256, ed = generate_key("p256"), generate_key("ed25519")
+    document = build_did_web_document(did, [("p256-1", p256.public_key), ("ed-1", ed.public_key)])
+    assert document["assertionMethod"] == [f"{did}#p256-1", f"{did}#ed-1"]
+    methods = {m["id"]: m for m in document["verificationMethod"]}
+    assert methods[f"{did}#p256-1"]["publicKeyMultibase"] == encode_multikey_public(p256.public_key)
+    with pytest.raises(DidError):
+        did_web_from_url("http://insecure.example")
+
+
+def test_unsupported_did_methods_are_refused_offline() -> None:
+    with pytest.raises(DidError) as info:
+        resolve_verification_method("did:web:example.com#key-1")
+    assert info.value.code == "did.method_unsupported"
