@@ -15,7 +15,7 @@ STAMP := $(VENV)/.installed
 SHIKAKU_VECTORS ?= $(abspath ../shared/vectors)
 export SHIKAKU_VECTORS
 
-.PHONY: setup system-deps demo test lint bench clean
+.PHONY: setup system-deps card-deps demo test lint bench clean
 
 setup: $(STAMP)
 
@@ -31,6 +31,14 @@ $(STAMP): pyproject.toml
 system-deps:
 	@./scripts/system-deps.sh
 
+# pyscard (the PC/SC transport) has no Linux wheel: it builds against
+# libpcsclite-dev and swig, so it comes after system-deps. Quick when present;
+# where it cannot be built the PC/SC tests skip and say why.
+card-deps: setup system-deps
+	@$(BIN)/python -c 'import smartcard.scard' 2>/dev/null || \
+	    $(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[card]' || \
+	    echo "card-deps: pyscard could not be built; the PC/SC tests will skip"
+
 demo: setup
 	$(BIN)/shikaku demo
 
@@ -40,7 +48,7 @@ lint: setup
 	$(BIN)/mypy .
 	$(BIN)/lint-imports
 
-test: setup system-deps lint
+test: setup system-deps card-deps lint
 	$(BIN)/python -m pytest -q
 
 bench: setup

@@ -13,6 +13,7 @@ import sys
 import typer
 
 from cli import card as card_cli
+from cli import card as card_cli
 from cli import demo as demo_cli
 from cli import keys as keys_cli
 from cli import schemas as schemas_cli
@@ -27,6 +28,7 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
     add_completion=False,
 )
+app.add_typer(card_cli.app, name="card")
 app.add_typer(card_cli.app, name="card")
 app.add_typer(keys_cli.app, name="keys")
 app.add_typer(vc_cli.app, name="vc")

@@ -63,6 +63,8 @@ LastTryOption = Annotated[
     typer.Option("--allow-last-try", help="Use the PIN even when only one try is left"),
 ]
 
+_SEX = {Sex.MALE: "男 / male", Sex.FEMALE: "女 / female", Sex.OTHER: "その他 / other"}
+
 #: Bilingual messages for the card errors people meet most.
 _MESSAGES = {
     "card.pcsc_unavailable": "PC/SCサービス(pcscd)に接続できません / cannot reach pcscd",
@@ -120,10 +122,7 @@ def _ask_pin(session: CardSession, kind: PinKind, *, from_stdin: bool, allow_las
     """Show tries left, refuse a blocked PIN or an unconsented last try, then read the PIN."""
     status = session.pin_status(kind)
     typer.echo(_tries_line(kind, status.tries_left), err=True)
-    if status.blocked:
-        raise CardError("card.pin_blocked", retries_left=0, pin=kind.value)
-    if status.last_try and not allow_last:
-        raise CardError("card.pin_last_try", retries_left=1, pin=kind.value)
+    status.require_usable(allow_last_try=allow_last)
     if from_stdin:
         line = sys.stdin.readline()
         if not line:
@@ -150,13 +149,12 @@ def _describe_cert(label: str, cert: x509.Certificate) -> list[str]:
 
 
 def _describe_facts(facts: FourFacts) -> list[str]:
-    sex = {Sex.MALE: "男 / male", Sex.FEMALE: "女 / female", Sex.OTHER: "その他 / other"}
     birth = facts.birth_date
     return [
         "基本4情報 / the four facts:",
         f"  氏名 name        {facts.name}",
         f"  生年月日 born    {birth.date.isoformat()} ({birth.era.name_ja} {birth.encode()})",
-        f"  性別 sex         {sex[facts.sex]}",
+        f"  性別 sex         {_SEX[facts.sex]}",
         f"  住所 address     {facts.address}",
         f"  代替文字 substitutes  {'あり / yes' if facts.has_substitutes else 'なし / none'}",
     ]
@@ -239,11 +237,10 @@ def info(
     with _card_errors(), _open(reader, emulator) as session:
         pin = _ask_pin(session, PinKind.KENHOJO, from_stdin=pin_stdin, allow_last=allow_last_try)
         facts = session.read_basic_four(pin, allow_last_try=allow_last_try)
-    sex = {Sex.MALE: "男 / male", Sex.FEMALE: "女 / female", Sex.OTHER: "その他 / other"}
     typer.echo(f"氏名 name      {facts.name}")
     typer.echo(f"住所 address   {facts.address}")
     typer.echo(f"生年月日 born  {facts.birth_date.isoformat()}")
-    typer.echo(f"性別 sex       {sex[facts.sex]}")
+    typer.echo(f"性別 sex       {_SEX[facts.sex]}")
 
 
 @app.command("sign-challenge")

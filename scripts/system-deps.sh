@@ -4,7 +4,9 @@
 # Anywhere else it prints what is missing; the tests that need it then skip.
 set -euo pipefail
 
-packages=()
+# The PC/SC test stack (JPKI.md): pcscd with the vpcd virtual reader, OpenSC's
+# jpki driver and PKCS#11 module, and what pyscard needs to build.
+packages=(pcscd libpcsclite-dev swig gcc vsmartcard-vpcd opensc opensc-pkcs11 pcsc-tools)
 
 missing=()
 for pkg in "${packages[@]}"; do

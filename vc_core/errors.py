@@ -16,6 +16,9 @@ stderr line and an exit code; neither needs to know the class.
     ├── CanonicalizationError canon.*      N-Quads parsing, RDFC-1.0
     ├── ProofError            proof.*      Data Integrity proofs and cryptosuites
     ├── SelectionError        selection.*  JSON pointers for selective disclosure
+    ├── JoseError             jose.*       JWS/JWT: algorithms, typ, signatures, time claims
+    ├── SdJwtError            sdjwt.*      SD-JWT disclosures and SD-JWT VC rules (RFC 9901)
+    ├── KeyBindingError       kb.*         SD-JWT Key Binding JWTs (RFC 9901 §4.3, §7.3)
     ├── CredentialError       credential.* VC Data Model 2.0 rules
     ├── CardError             card.*       the My Number Card (jpki_bridge)
     ├── StatusError           status.*     status lists
@@ -41,11 +44,14 @@ __all__ = [
     "CodecError",
     "CredentialError",
     "DidError",
+    "JoseError",
     "JsonLdError",
+    "KeyBindingError",
     "KeyMaterialError",
     "LoaderError",
     "ProofError",
     "SchemaError",
+    "SdJwtError",
     "SelectionError",
     "ShikakuError",
     "StatusError",
@@ -94,6 +100,41 @@ CODES: Mapping[str, str] = {
     # selection.*
     "selection.pointer_invalid": "A JSON pointer is malformed or selects nothing.",
     "selection.pointer_mandatory": "A selective pointer is required but none was given.",
+    # jose.* (JWS and JWT: RFC 7515, RFC 7519, RFC 8725)
+    "jose.malformed": "A JWS does not parse: base64url parts, a JSON object header and payload.",
+    "jose.alg_not_allowed": "The JWS alg is not ES256, ES384, EdDSA or RS256 (never none or HMAC).",
+    "jose.alg_key_mismatch": "The JWS alg is not the one algorithm the verification key allows.",
+    "jose.crit_unsupported": "The JWS marks a header critical that shikaku does not understand.",
+    "jose.typ_invalid": "The JOSE header typ is missing or not the type expected here.",
+    "jose.key_unresolved": "No verification key was found for the JWS (no kid, or not resolvable).",
+    "jose.issuer_mismatch": "The JWT's iss is a DID other than the one whose key signed it.",
+    "jose.signature_invalid": "The JWS signature does not verify.",
+    "jose.claim_invalid": "A JWT claim is missing or mistyped (exp, nbf and iat are NumericDates).",
+    "jose.expired": "The JWT's exp has passed (beyond the allowed clock skew).",
+    "jose.not_yet_valid": "The JWT's nbf has not come yet (beyond the allowed clock skew).",
+    "jose.iat_invalid": "The JWT's iat is in the future (beyond the allowed clock skew).",
+    # sdjwt.* (SD-JWT, RFC 9901; SD-JWT VC, draft-ietf-oauth-sd-jwt-vc)
+    "sdjwt.malformed": "Not an SD-JWT: issuer JWT, disclosures and optional KB-JWT, ~-separated.",
+    "sdjwt.sd_alg_unsupported": "_sd_alg names a digest algorithm other than sha-256.",
+    "sdjwt.payload_malformed": "An _sd member is not an array of digests, or a ... element is bad.",
+    "sdjwt.disclosure_malformed": "A disclosure is not base64url JSON [salt, name, value].",
+    "sdjwt.disclosure_duplicate": "The same disclosure is presented more than once.",
+    "sdjwt.disclosure_unreferenced": "No digest in the payload or disclosures names this one.",
+    "sdjwt.disclosure_misplaced": "A name/value disclosure sits in an array, or the reverse.",
+    "sdjwt.digest_duplicate": "A digest appears more than once in the payload and disclosures.",
+    "sdjwt.claim_conflict": "A disclosed claim is named _sd or ..., or exists at its level.",
+    "sdjwt.claim_not_disclosable": "A claim that must stay plain (iss, exp, cnf …) is hidden.",
+    "sdjwt.vct_invalid": "The SD-JWT VC has no vct, or not the credential type expected.",
+    # kb.* (SD-JWT Key Binding JWTs, RFC 9901 §4.3 and §7.3)
+    "kb.missing": "Key binding was required and the presentation has no KB-JWT.",
+    "kb.malformed": "The KB-JWT lacks nonce, aud, iat or sd_hash, or one has the wrong type.",
+    "kb.holder_key_missing": "The credential has no usable cnf key to check key binding against.",
+    "kb.signature_invalid": "The KB-JWT signature does not verify with the credential's cnf key.",
+    "kb.sd_hash_mismatch": "The KB-JWT's sd_hash is not the digest of the presented SD-JWT.",
+    "kb.nonce_mismatch": "The KB-JWT was made for another nonce.",
+    "kb.audience_mismatch": "The KB-JWT was made for another audience.",
+    "kb.stale": "The KB-JWT's iat is older than the verifier accepts.",
+    "kb.certificate_mismatch": "The KB-JWT's x5c certificate is not the one the cnf claim names.",
     # credential.*
     "credential.malformed": "The document is not a JSON object shaped like a credential.",
     "credential.context_invalid": "The @context does not start with the VC 2.0 context.",
@@ -162,6 +203,9 @@ CODES: Mapping[str, str] = {
     "status.schedule_invalid": "A scheduled suspension has no start or ends before it starts.",
     "status.message_code_unknown": "The status message code is not one the issuer defined.",
     "status.storage_failed": "The status registry's database failed or stayed contended.",
+    "status.revoked": "The credential's revocation entry is set: it has been revoked.",
+    "status.suspended": "The credential's suspension entry is set: it is suspended.",
+    "status.message_set": "The credential's message entry is not 0; see the issuer's message.",
     # schema.* (vc_schemas: qualification catalogue, register records, JP profile of OB 3.0)
     "schema.catalogue_invalid": "The qualification catalogue data is malformed or inconsistent.",
     "schema.unknown_qualification": "No catalogue entry has that qualification id.",
@@ -245,6 +289,18 @@ class SelectionError(ShikakuError):
 
 class CredentialError(ShikakuError):
     prefix = "credential"
+
+
+class JoseError(ShikakuError):
+    prefix = "jose"
+
+
+class SdJwtError(ShikakuError):
+    prefix = "sdjwt"
+
+
+class KeyBindingError(ShikakuError):
+    prefix = "kb"
 
 
 class CardError(ShikakuError):
