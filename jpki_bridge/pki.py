@@ -55,6 +55,7 @@ from jpki_bridge.certs import (
 )
 from jpki_bridge.pin import Pin, PinKind
 from vc_core.errors import CardError
+from vc_core.mynumber import my_number_check_digit
 
 __all__ = [
     "TestPerson",
@@ -374,16 +375,6 @@ def make_test_pki(
         auth_pin=auth_pin,
         sign_pin=sign_pin,
     )
-
-
-def my_number_check_digit(first_eleven: str) -> int:
-    """The check digit of an Individual Number (番号法施行令 第8条) for 11 leading digits."""
-    if len(first_eleven) != 11 or not first_eleven.isdigit():
-        raise ValueError("an Individual Number has 11 digits before its check digit")
-    digits = [int(c) for c in reversed(first_eleven)]
-    total = sum(p * (n + 1 if n <= 6 else n - 5) for n, p in enumerate(digits, start=1))
-    rest = total % 11
-    return 0 if rest <= 1 else 11 - rest
 
 
 def _key_usage(

@@ -29,6 +29,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
+from vc_core.mynumber import is_my_number, my_number_check_digit
+
 __all__ = [
     "FieldError",
     "is_my_number",
@@ -83,7 +85,6 @@ _STREET: Final = re.compile(
 _PEM: Final = re.compile(r"-----BEGIN [A-Z ]*CERTIFICATE-----")
 _DER_BASE64: Final = re.compile(r"^MI[IJ][A-Za-z0-9+/=_-]{200,}$")
 _DER_HEX: Final = re.compile(r"^30820[0-9a-fA-F]{200,}$")
-_SEPARATORS: Final = re.compile(r"[\s\-‐－ー]")
 
 
 @dataclass(frozen=True)
@@ -96,27 +97,6 @@ class FieldError:
 
     def to_dict(self) -> dict[str, str]:
         return {"field": self.field, "code": self.code, "message": self.message}
-
-
-def my_number_check_digit(first_eleven: str) -> int:
-    """The check digit of a My Number whose first 11 digits are ``first_eleven``."""
-    if len(first_eleven) != 11 or not first_eleven.isascii() or not first_eleven.isdigit():
-        raise ValueError("a My Number check digit needs exactly 11 ASCII digits")
-    total = 0
-    for n in range(1, 12):
-        p_n = int(first_eleven[11 - n])
-        q_n = n + 1 if n <= 6 else n - 5
-        total += p_n * q_n
-    remainder = total % 11
-    return 0 if remainder <= 1 else 11 - remainder
-
-
-def is_my_number(value: str | int) -> bool:
-    """Whether ``value`` is 12 digits (separators and full-width digits allowed) that check."""
-    text = _SEPARATORS.sub("", unicodedata.normalize("NFKC", str(value)))
-    if len(text) != 12 or not text.isascii() or not text.isdigit():
-        return False
-    return my_number_check_digit(text[:11]) == int(text[11])
 
 
 def _normalised_name(name: str) -> str:
