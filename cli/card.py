@@ -336,6 +336,29 @@ def make_test_pki_command(
     typer.echo(f"trust anchors: {out / 'auth-ca.pem'} {out / 'sign-ca.pem'}")
 
 
+def _provision(state: Path, pki: Path | None) -> Path:
+    """Provision a new emulated card in ``state`` from ``pki`` (or a fresh test PKI)."""
+    if pki is None:
+        pki = state / "pki"
+        make_test_pki().save(pki)
+    CardState.provision(state, load_test_pki(pki))
+    return pki
+
+
+@app.command("new-emulator")
+def new_emulator(
+    state: Annotated[Path, typer.Option("--state", help="New emulator state directory")],
+    pki: Annotated[
+        Path | None,
+        typer.Option("--pki", help="Test PKI for the card (default: make one in STATE/pki)"),
+    ] = None,
+) -> None:
+    """Provision an emulated card for --emulator (in-process) or emulate (vpcd), then exit."""
+    with _card_errors():
+        used = _provision(state, pki)
+    typer.echo(f"emulated card in {state}; test PKI and trust anchors in {used}")
+
+
 @app.command("emulate")
 def emulate(
     state: Annotated[Path, typer.Option("--state", help="Emulator state directory")],
@@ -360,10 +383,7 @@ def emulate(
         raise typer.BadParameter("--vpcd must be HOST:PORT")
     with _card_errors():
         if not (state / "card.json").exists():
-            if pki is None:
-                pki = state / "pki"
-                make_test_pki().save(pki)
-            CardState.provision(state, load_test_pki(pki))
+            _provision(state, pki)
         card = EmulatedCard(CardState(state), on_access=_access_logger(access_log))
 
     def _stop(signum: int, frame: FrameType | None) -> None:

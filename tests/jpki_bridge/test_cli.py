@@ -220,3 +220,15 @@ def test_the_pin_prompt_does_not_echo(card_dir: Path) -> None:
     assert "残り5回".encode() in seen
     assert b"ABC123" not in seen
     assert "試験\u3000花子".encode() in seen
+
+
+def test_new_emulator_provisions_a_card_for_in_process_use(tmp_path: Path, pki: TestPki) -> None:
+    pki_dir = tmp_path / "pki"
+    pki.save(pki_dir)
+    code, out, err = card("new-emulator", "--state", str(tmp_path / "card"), "--pki", str(pki_dir))
+    assert code == 0, err
+    code, out, _ = card("status", "--emulator", str(tmp_path / "card"))
+    assert code == 0 and "3 of 3 tries left" in out
+    # Provisioning never replaces an existing card (its PIN counters live there).
+    code, _, err = card("new-emulator", "--state", str(tmp_path / "card"))
+    assert code == 2 and "card.emulator_state" in err
