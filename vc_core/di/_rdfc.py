@@ -15,6 +15,10 @@ SHA-384 (as the W3C P-384 vectors show), SHA-256 otherwise.
 from __future__ import annotations
 
 import hashlib
+import json
+import threading
+import weakref
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
@@ -31,6 +35,37 @@ __all__ = ["HashName", "RdfcSuite", "hash_data"]
 HashName = Literal["sha256", "sha384"]
 
 
+# Canonical proof configurations, per loader, by their exact JSON. A board
+# signing its register makes thousands of proofs a second that share one
+# configuration (one key, one `created` second); canonicalization is a pure
+# function of (document, loader, hash), so the cached text is exactly what a
+# fresh run would give.
+_CONFIGS: weakref.WeakKeyDictionary[Any, OrderedDict[tuple[str, str], str]] = (
+    weakref.WeakKeyDictionary()
+)
+_CONFIGS_LOCK = threading.Lock()
+_CONFIGS_MAX = 64
+
+
+def _canonical_proof_config(config: dict[str, Any], loader: Loader, hash_name: HashName) -> str:
+    key = (json.dumps(config, sort_keys=True, ensure_ascii=False), hash_name)
+    try:
+        with _CONFIGS_LOCK:
+            cache = _CONFIGS.setdefault(loader, OrderedDict())
+            hit = cache.get(key)
+            if hit is not None:
+                cache.move_to_end(key)
+                return hit
+    except TypeError:  # A loader that cannot be weakly referenced is not cached.
+        return canonize(config, loader=loader, hash_algorithm=hash_name)
+    text = canonize(config, loader=loader, hash_algorithm=hash_name)
+    with _CONFIGS_LOCK:
+        cache[key] = text
+        while len(cache) > _CONFIGS_MAX:
+            cache.popitem(last=False)
+    return text
+
+
 def hash_data(
     unsecured_document: Mapping[str, Any],
     proof: Mapping[str, Any],
@@ -43,10 +78,8 @@ def hash_data(
     # Transformation: the canonical N-Quads of the unsecured document.
     transformed_document = canonize(unsecured_document, loader=loader, hash_algorithm=hash_name)
     # Proof configuration: the proof options under the document's @context, canonicalized.
-    canonical_proof_config = canonize(
-        proof_config(unsecured_document, proof, cryptosuite),
-        loader=loader,
-        hash_algorithm=hash_name,
+    canonical_proof_config = _canonical_proof_config(
+        proof_config(unsecured_document, proof, cryptosuite), loader, hash_name
     )
     # Hashing: proofConfigHash followed by transformedDocumentHash.
     return (
