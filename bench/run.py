@@ -204,12 +204,15 @@ def main() -> None:
             for name, value in figures.items()
         },
     }
-    try:
-        status_bench = importlib.import_module("bench.status_bench")
-    except ModuleNotFoundError:
-        pass  # The status-list benchmarks ship with the status registry.
-    else:
-        results["status_lists"] = status_bench.run()
+    for section, module in (
+        ("status_lists", "bench.status_bench"),
+        ("sd_jwt", "bench.sdjwt_bench"),
+    ):
+        try:
+            extra = importlib.import_module(module)
+        except ModuleNotFoundError:
+            continue  # Each part's benchmarks ship with that part.
+        results[section] = extra.run()
 
     args.out.parent.mkdir(parents=True, exist_ok=True)
     previous: dict[str, Any] = {}
@@ -222,8 +225,9 @@ def main() -> None:
             f"{name:42s} {entry['ops_per_s']:>10.1f}/s  ×{entry['vs_pyld_baseline']:<6} pyld"
             f"  {entry['vs_raw_p256_sign']:.3f} of raw sign"
         )
-    if "status_lists" in results:
-        print(json.dumps(results["status_lists"], indent=2))
+    for section in ("status_lists", "sd_jwt"):
+        if section in results:
+            print(section, json.dumps(results[section], indent=2))
 
 
 if __name__ == "__main__":
