@@ -9,6 +9,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
+
+# No per-example deadline: shikaku measures speed in `make bench`, never with
+# timed assertions in tests. CI (CI=true) replays a fixed set of examples so a
+# run is reproducible; developers' runs explore new ones and keep failures in
+# .hypothesis/ for the next run.
+settings.register_profile("dev", deadline=None)
+settings.register_profile("ci", deadline=None, derandomize=True, print_blob=True)
+settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 _VECTORS = Path(
     os.environ.get(
