@@ -24,7 +24,6 @@ import json
 import os
 import platform
 import sys
-import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -34,8 +33,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from pyld import jsonld as pyld_jsonld
 
+from bench.common import rate, register
 from cli.loader import cli_loader
-from cli.samples import jp_sample_credential
 from vc_core import di
 from vc_core.di.base import proof_config
 from vc_core.jsonld.canon import canonize
@@ -47,28 +46,11 @@ POOL = 512
 
 
 def _rate(action: Callable[[int], Any], seconds: float) -> float:
-    """Operations per second of ``action(i)`` over about ``seconds`` (after a warm-up)."""
-    for i in range(min(POOL, 50)):
-        action(i)
-    count = 0
-    start = time.perf_counter()
-    deadline = start + seconds
-    while True:
-        for _ in range(20):
-            action(count % POOL)
-            count += 1
-        now = time.perf_counter()
-        if now >= deadline:
-            return count / (now - start)
+    return rate(action, seconds, pool=POOL)
 
 
 def _credentials(issuer: str) -> list[dict[str, Any]]:
-    return [
-        jp_sample_credential(
-            serial=i, license_number=f"{1000000 + i}", holder_name=f"山田 花子{i}", issuer=issuer
-        )
-        for i in range(POOL)
-    ]
+    return register(POOL, issuer=issuer)
 
 
 def _signing(creds: list[dict[str, Any]], suite: str, key: SoftwareKey) -> Callable[[int], Any]:

@@ -101,14 +101,14 @@ def _fail(exc: CardError) -> NoReturn:
 
 
 @contextmanager
-def _card_errors() -> Iterator[None]:
+def card_errors() -> Iterator[None]:
     try:
         yield
     except CardError as exc:
         _fail(exc)
 
 
-def _open(reader: str | None, emulator: Path | None) -> CardSession:
+def open_session(reader: str | None, emulator: Path | None) -> CardSession:
     if emulator is not None:
         return CardSession(InProcessTransport.open(emulator))
     return CardSession(PcscTransport.connect(reader))
@@ -118,7 +118,7 @@ def _tries_line(kind: PinKind, left: int) -> str:
     return f"{kind.label}: 残り{left}回 / {left} of {kind.max_tries} tries left"
 
 
-def _ask_pin(session: CardSession, kind: PinKind, *, from_stdin: bool, allow_last: bool) -> Pin:
+def ask_pin(session: CardSession, kind: PinKind, *, from_stdin: bool, allow_last: bool) -> Pin:
     """Show tries left, refuse a blocked PIN or an unconsented last try, then read the PIN."""
     status = session.pin_status(kind)
     typer.echo(_tries_line(kind, status.tries_left), err=True)
@@ -134,7 +134,7 @@ def _ask_pin(session: CardSession, kind: PinKind, *, from_stdin: bool, allow_las
 
 
 def _verify(session: CardSession, kind: PinKind, *, from_stdin: bool, allow_last: bool) -> None:
-    pin = _ask_pin(session, kind, from_stdin=from_stdin, allow_last=allow_last)
+    pin = ask_pin(session, kind, from_stdin=from_stdin, allow_last=allow_last)
     session.verify_pin(pin, allow_last_try=allow_last)
 
 
@@ -163,7 +163,7 @@ def _describe_facts(facts: FourFacts) -> list[str]:
 @app.command("readers")
 def readers(emulator: EmulatorOption = None) -> None:
     """List the card readers, whether each holds a card, and whether it is a My Number Card."""
-    with _card_errors():
+    with card_errors():
         if emulator is not None:
             typer.echo(f"{IN_PROCESS_READER}\tcard: yes\tJPKI: yes")
             return
@@ -186,7 +186,7 @@ def readers(emulator: EmulatorOption = None) -> None:
 @app.command("status")
 def status(reader: ReaderOption = None, emulator: EmulatorOption = None) -> None:
     """Show the reader, the token label and the tries left on each PIN (spends no try)."""
-    with _card_errors(), _open(reader, emulator) as session:
+    with card_errors(), open_session(reader, emulator) as session:
         typer.echo(f"reader: {session.reader}")
         typer.echo(f"token: {session.token_label()}")
         for kind in PinKind:
@@ -208,7 +208,7 @@ def certs(
     allow_last_try: LastTryOption = False,
 ) -> None:
     """Show the user-authentication certificate and its CA; with --sign, the signing ones too."""
-    with _card_errors(), _open(reader, emulator) as session:
+    with card_errors(), open_session(reader, emulator) as session:
         slots = [CertSlot.AUTH, CertSlot.AUTH_CA]
         if sign:
             _verify(session, PinKind.SIGN, from_stdin=pin_stdin, allow_last=allow_last_try)
@@ -217,7 +217,7 @@ def certs(
     for slot, cert in found.items():
         typer.echo("\n".join(_describe_cert(slot.value, cert)))
     if CertSlot.SIGN in found:
-        with _card_errors():
+        with card_errors():
             typer.echo("\n".join(_describe_facts(four_facts(found[CertSlot.SIGN]))))
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
@@ -234,8 +234,8 @@ def info(
     allow_last_try: LastTryOption = False,
 ) -> None:
     """Show the card's basic four facts (券面事項入力補助) with the 4-digit PIN."""
-    with _card_errors(), _open(reader, emulator) as session:
-        pin = _ask_pin(session, PinKind.KENHOJO, from_stdin=pin_stdin, allow_last=allow_last_try)
+    with card_errors(), open_session(reader, emulator) as session:
+        pin = ask_pin(session, PinKind.KENHOJO, from_stdin=pin_stdin, allow_last=allow_last_try)
         facts = session.read_basic_four(pin, allow_last_try=allow_last_try)
     typer.echo(f"氏名 name      {facts.name}")
     typer.echo(f"住所 address   {facts.address}")
@@ -267,9 +267,9 @@ def sign_challenge(
         raise typer.BadParameter("--key must be auth or sign")
     kind = CertKind(key)
     jwk = _read_public_jwk(wallet_jwk) if wallet_jwk is not None else None
-    with _card_errors(), _open(reader, emulator) as session:
+    with card_errors(), open_session(reader, emulator) as session:
         pin_kind = PinKind.AUTH if kind is CertKind.AUTH else PinKind.SIGN
-        pin = _ask_pin(session, pin_kind, from_stdin=pin_stdin, allow_last=allow_last_try)
+        pin = ask_pin(session, pin_kind, from_stdin=pin_stdin, allow_last=allow_last_try)
         signer = CardSigner(session, kind, pin, allow_last_try=allow_last_try)
         proof = create_proof(
             signer,
@@ -320,7 +320,7 @@ def make_test_pki_command(
         read = sys.stdin.readline if pin_stdin else None
         auth_pin = (read() if read else getpass.getpass(PinKind.AUTH.label + ": ")).strip()
         sign_pin = (read() if read else getpass.getpass(PinKind.SIGN.label + ": ")).strip()
-    with _card_errors():
+    with card_errors():
         try:
             person = TestPerson(
                 name=name,
@@ -354,7 +354,7 @@ def new_emulator(
     ] = None,
 ) -> None:
     """Provision an emulated card for --emulator (in-process) or emulate (vpcd), then exit."""
-    with _card_errors():
+    with card_errors():
         used = _provision(state, pki)
     typer.echo(f"emulated card in {state}; test PKI and trust anchors in {used}")
 
@@ -381,7 +381,7 @@ def emulate(
     host, _, port_text = vpcd.rpartition(":")
     if not host or not port_text.isdigit():
         raise typer.BadParameter("--vpcd must be HOST:PORT")
-    with _card_errors():
+    with card_errors():
         if not (state / "card.json").exists():
             _provision(state, pki)
         card = EmulatedCard(CardState(state), on_access=_access_logger(access_log))

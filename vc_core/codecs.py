@@ -25,6 +25,9 @@ __all__ = [
 ]
 
 _B64URL = re.compile(r"[A-Za-z0-9_-]*")
+_B64URL_VALUE = {
+    c: i for i, c in enumerate("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+}
 _B58_ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 _B58_INDEX = {c: i for i, c in enumerate(_B58_ALPHABET)}
 _B58_CHUNK = 58**10
@@ -43,8 +46,10 @@ def b64url_decode(text: str) -> bytes:
         data = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
     except (binascii.Error, ValueError) as exc:
         raise CodecError("codec.base64url_invalid") from exc
-    # Refuse non-canonical encodings whose unused trailing bits are set.
-    if b64url_encode(data) != text:
+    # Refuse non-canonical encodings: the last character of a partial group
+    # carries 4 (two characters) or 2 (three characters) unused bits, all zero.
+    partial = len(text) % 4
+    if partial and _B64URL_VALUE[text[-1]] & (0b1111 if partial == 2 else 0b11):
         raise CodecError("codec.base64url_invalid", "non-canonical base64url")
     return data
 

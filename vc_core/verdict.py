@@ -33,6 +33,8 @@ Outcome = Literal["verified", "not_verified", "error"]
 _COULD_NOT_VERIFY_PREFIXES = ("loader.", "codec.", "canon.", "did.method_unsupported")
 _COULD_NOT_VERIFY = {
     "credential.malformed",
+    "jose.malformed",
+    "sdjwt.malformed",
     "jsonld.invalid",
     "proof.cryptosuite_unsupported",
     "key.unsupported",

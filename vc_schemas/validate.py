@@ -36,7 +36,7 @@ from vc_schemas.namespace import (
 )
 from vc_schemas.registry import schemas
 
-__all__ = ["SchemaKind", "credential_problems", "validate_credential"]
+__all__ = ["SchemaKind", "credential_problems", "entry_problems", "validate_credential"]
 
 SchemaKind = Literal["credential", "disclosed"]
 _CODE = "schema.credential_invalid"
@@ -80,7 +80,7 @@ def _subject(document: Any) -> Mapping[str, Any]:
     return {}
 
 
-def _entry_problems(
+def entry_problems(
     document: Any, subject: Mapping[str, Any], entry: Qualification, kind: SchemaKind
 ) -> list[FieldError]:
     achievement = subject["achievement"]
@@ -150,7 +150,7 @@ def credential_problems(
             FieldError("/credentialSubject/achievement/humanCode", _CODE, "not in the catalogue")
         )
         return problems
-    return problems + _entry_problems(document, subject, entry, kind)
+    return problems + entry_problems(document, subject, entry, kind)
 
 
 def validate_credential(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from vc_core import di
@@ -127,3 +127,15 @@ def test_unsupported_did_methods_are_refused_offline() -> None:
     with pytest.raises(DidError) as info:
         resolve_verification_method("did:web:example.com#key-1")
     assert info.value.code == "did.method_unsupported"
+
+
+@given(st.binary(min_size=1, max_size=40), st.integers(1, 15))
+def test_non_canonical_base64url_is_refused(data: bytes, bits: int) -> None:
+    text = b64url_encode(data)
+    assume(len(text) % 4 != 0)  # Full groups have no unused bits.
+    mask = 0b1111 if len(text) % 4 == 2 else 0b11
+    assume(bits & mask)
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    last = alphabet.index(text[-1]) | (bits & mask)
+    with pytest.raises(CodecError):
+        b64url_decode(text[:-1] + alphabet[last])

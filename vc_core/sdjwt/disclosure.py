@@ -1,0 +1,128 @@
+"""SD-JWT Disclosures and their digests (RFC 9901 §4.2).
+
+- §4.2.1 and §4.2.2: a Disclosure is the base64url encoding of the UTF-8 JSON array
+  ``[salt, claim_name, claim_value]`` (an object property) or ``[salt, value]`` (an array
+  element). The salt is a string; shikaku's salts carry 128 bits from :mod:`secrets`
+  (§9.3 and §4.2.1 "SHOULD be at least 128 bits").
+- §4.2.3: the digest is ``base64url(SHA-256(ASCII(disclosure)))``, computed over the
+  *encoded* Disclosure exactly as presented, never over a re-encoding of its JSON.
+- §4.2.5 (decoys): a decoy digest is the digest of random bytes; it names no Disclosure.
+- §9.4 and RFC 6901: :func:`parse_pointer` reads claim paths (``/address/street``,
+  ``/nationalities/1``) as tuples of strings; array indexes stay decimal strings.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Final
+
+from vc_core.codecs import b64url_decode, b64url_encode
+from vc_core.errors import CodecError, SdJwtError, SelectionError
+from vc_core.jose.jws import encode_json, strict_json_loads
+
+__all__ = [
+    "SALT_BYTES",
+    "SD_ALG",
+    "Disclosure",
+    "Path",
+    "decoy_digest",
+    "make_disclosure",
+    "new_salt",
+    "parse_disclosure",
+    "parse_pointer",
+    "pointer",
+    "sd_digest",
+]
+
+#: The only digest algorithm shikaku issues and accepts (§4.1.1; the IANA "sha-256").
+SD_ALG: Final = "sha-256"
+#: Salt length in bytes (128 bits).
+SALT_BYTES: Final = 16
+
+#: A claim path: object member names and array indexes (decimal strings), root first.
+Path = tuple[str, ...]
+
+
+def sd_digest(encoded: str) -> str:
+    """§4.2.3: the base64url SHA-256 digest of an encoded Disclosure (or any ASCII text)."""
+    return b64url_encode(hashlib.sha256(encoded.encode("ascii")).digest())
+
+
+def new_salt(random_bytes: Callable[[int], bytes] = secrets.token_bytes) -> str:
+    """A fresh salt: :data:`SALT_BYTES` random bytes, base64url."""
+    return b64url_encode(random_bytes(SALT_BYTES))
+
+
+def decoy_digest(random_bytes: Callable[[int], bytes] = secrets.token_bytes) -> str:
+    """§4.2.5: a digest that no Disclosure has (the digest of fresh random bytes)."""
+    return sd_digest(b64url_encode(random_bytes(SALT_BYTES)))
+
+
+@dataclass(frozen=True)
+class Disclosure:
+    """One Disclosure: its encoded form (what is presented), its parts and its digest."""
+
+    encoded: str
+    salt: str
+    name: str | None
+    value: Any
+    digest: str
+
+    @property
+    def is_array_element(self) -> bool:
+        """Whether this discloses an array element (``[salt, value]``)."""
+        return self.name is None
+
+
+def make_disclosure(salt: str, name: str | None, value: Any) -> Disclosure:
+    """§4.2.1 / §4.2.2: encode ``[salt, name, value]`` (or ``[salt, value]`` for ``None``)."""
+    array = [salt, value] if name is None else [salt, name, value]
+    encoded = b64url_encode(encode_json(array))
+    return Disclosure(encoded, salt, name, value, sd_digest(encoded))
+
+
+def parse_disclosure(encoded: str) -> Disclosure:
+    """Decode one presented Disclosure; ``sdjwt.disclosure_malformed`` when it is not one."""
+    if not isinstance(encoded, str) or not encoded:
+        raise SdJwtError("sdjwt.disclosure_malformed", "a disclosure is a non-empty string")
+    try:
+        array = strict_json_loads(b64url_decode(encoded))
+    except (CodecError, ValueError, RecursionError) as exc:
+        raise SdJwtError("sdjwt.disclosure_malformed", "not base64url JSON") from exc
+    if not isinstance(array, list) or len(array) not in (2, 3):
+        raise SdJwtError("sdjwt.disclosure_malformed", "a disclosure is a 2- or 3-element array")
+    salt = array[0]
+    if not isinstance(salt, str):
+        raise SdJwtError("sdjwt.disclosure_malformed", "the salt must be a string")
+    if len(array) == 2:
+        return Disclosure(encoded, salt, None, array[1], sd_digest(encoded))
+    name = array[1]
+    if not isinstance(name, str):
+        raise SdJwtError("sdjwt.disclosure_malformed", "the claim name must be a string")
+    return Disclosure(encoded, salt, name, array[2], sd_digest(encoded))
+
+
+def parse_pointer(text: str) -> Path:
+    """An RFC 6901 JSON pointer as a :data:`Path`; the root pointer ``""`` is refused."""
+    if not isinstance(text, str) or not text.startswith("/"):
+        raise SelectionError(
+            "selection.pointer_invalid", f"{str(text)[:80]!r} does not start with '/'"
+        )
+    segments = []
+    for raw in text.split("/")[1:]:
+        if "~" in raw and any(raw[i + 1 : i + 2] not in ("0", "1") for i in _tildes(raw)):
+            raise SelectionError("selection.pointer_invalid", f"bad escape in {text[:80]!r}")
+        segments.append(raw.replace("~1", "/").replace("~0", "~"))
+    return tuple(segments)
+
+
+def _tildes(text: str) -> list[int]:
+    return [i for i, char in enumerate(text) if char == "~"]
+
+
+def pointer(path: Path) -> str:
+    """The RFC 6901 pointer of a :data:`Path`."""
+    return "".join("/" + s.replace("~", "~0").replace("/", "~1") for s in path)
