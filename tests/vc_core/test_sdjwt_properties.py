@@ -311,8 +311,11 @@ def _pointer(path: tuple[str, ...]) -> str:
 
 
 CLAIM_NAMES = st.text(min_size=1, max_size=8).filter(lambda n: n not in ("_sd", "_sd_alg"))
+# At the top level, names the verifier itself interprets (RFC 7519 §4.1, RFC 7800, SD-JWT VC)
+# are not application claims: {"iat": null} is rightly refused.
+_REGISTERED = {"iss", "sub", "aud", "exp", "nbf", "iat", "jti", "cnf", "status", "vct"}
 CLAIMS = st.dictionaries(
-    CLAIM_NAMES,
+    CLAIM_NAMES.filter(lambda n: n not in _REGISTERED),
     st.recursive(
         st.none() | st.booleans() | st.integers(-1000, 1000) | st.text(max_size=8),
         lambda inner: st.lists(inner, max_size=3) | st.dictionaries(CLAIM_NAMES, inner, max_size=3),
