@@ -23,7 +23,7 @@ from typing import Any, Literal
 from vc_core import di
 from vc_core.did import resolve_verification_method
 from vc_core.errors import ShikakuError
-from vc_core.vcdm import credential_problems, validate_credential
+from vc_core.vcdm import credential_problems
 
 __all__ = ["Check", "Verdict", "is_could_not_verify", "run_check", "verify_credential"]
 
@@ -39,6 +39,9 @@ _COULD_NOT_VERIFY = {
     "proof.cryptosuite_unsupported",
     "key.unsupported",
 }
+
+
+_OUT_OF_PERIOD = frozenset({"credential.not_yet_valid", "credential.expired"})
 
 
 def is_could_not_verify(code: str) -> bool:
@@ -114,7 +117,9 @@ def verify_credential(
     checks: list[Check] = []
     if not isinstance(credential, dict):
         return Verdict((Check("credential.data_model", False, "credential.malformed"),))
-    problems = [p for p in credential_problems(credential) if p.code != "credential.expired"]
+    # One pass over the data model; the time-dependent findings are their own check.
+    found = credential_problems(credential, now=now)
+    problems = [p for p in found if p.code not in _OUT_OF_PERIOD]
     checks.append(
         Check("credential.data_model", True)
         if not problems
@@ -141,9 +146,11 @@ def verify_credential(
         )
     checks.append(proof_check)
     if now is not None and not problems:
-        validity, _ = run_check(
-            "credential.validity_period", lambda: validate_credential(credential, now=now)
+        late = [p for p in found if p.code in _OUT_OF_PERIOD]
+        checks.append(
+            Check("credential.validity_period", True)
+            if not late
+            else Check("credential.validity_period", False, late[0].code, late[0].message)
         )
-        checks.append(validity)
     checks.extend(check(credential) for check in extra_checks)
     return Verdict(tuple(checks))

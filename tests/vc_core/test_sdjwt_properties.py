@@ -34,7 +34,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from holder.present import present
@@ -268,16 +268,14 @@ def test_changing_a_kb_jwt_claim_is_rejected(claim: str, value: Any) -> None:
 @EXAMPLES
 @given(nonce=st.text(min_size=1, max_size=40))
 def test_replaying_the_kb_jwt_with_another_nonce_is_rejected(nonce: str) -> None:
-    if nonce == NONCE:
-        return
+    assume(nonce != NONCE)
     assert _failed(_verify(PRESENTED, nonce=nonce)) == {"sd_jwt.key_binding": "kb.nonce_mismatch"}
 
 
 @EXAMPLES
 @given(audience=st.text(min_size=1, max_size=60))
 def test_replaying_the_kb_jwt_for_another_audience_is_rejected(audience: str) -> None:
-    if audience == AUDIENCE:
-        return
+    assume(audience != AUDIENCE)
     assert _failed(_verify(PRESENTED, audience=audience)) == {
         "sd_jwt.key_binding": "kb.audience_mismatch"
     }

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
+from cli.loader import cli_loader
 from cli.samples import jp_sample_credential
+from vc_core import di
 from vc_core.codecs import multibase_encode
 from vc_core.errors import CredentialError
+from vc_core.keys import generate_key
 from vc_core.vcdm import check_related_resource, credential_problems, validate_credential
-from vc_core.verdict import Check, Verdict
+from vc_core.verdict import Check, Verdict, verify_credential
 
 
 def _credential(**changes: Any) -> dict[str, Any]:
@@ -101,3 +104,15 @@ def test_verdict_outcome_is_derived_from_checks() -> None:
     assert Verdict((ok, Check("x", False, "proof.invalid_signature"))).outcome == "not_verified"
     assert Verdict((Check("x", False, "loader.url_not_allowed"),)).outcome == "error"
     assert Verdict((Check("status", None),)).outcome == "not_verified"
+
+
+def test_the_verdict_reports_an_expired_credential_as_its_own_check() -> None:
+    credential = _credential(validUntil="2027-01-01T00:00:00Z")
+    signed = di.sign(
+        credential, suite="ecdsa-rdfc-2019", signer=generate_key("p256"), loader=cli_loader()
+    )
+    later = datetime(2027, 1, 1, tzinfo=UTC) + timedelta(days=1)
+    checks = {c.name: c for c in verify_credential(signed, loader=cli_loader(), now=later).checks}
+    assert checks["credential.data_model"].ok is True
+    assert checks["proof"].ok is True
+    assert checks["credential.validity_period"].code == "credential.expired"

@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -63,7 +63,6 @@ class ProofOptions:
     domain: str | None = None
     id: str | None = None
     previous_proof: str | Sequence[str] | None = None
-    mandatory_pointers: Sequence[str] = field(default_factory=tuple)
 
     def to_proof(self, cryptosuite: str, *, now: Callable[[], datetime]) -> dict[str, Any]:
         """The proof object before its proofValue, in the members' usual order."""

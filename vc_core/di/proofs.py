@@ -135,7 +135,6 @@ def sign(
         domain=domain,
         id=proof_id,
         previous_proof=previous_proof,
-        mandatory_pointers=tuple(mandatory_pointers),
     )
     existing = _proofs_of(document)
     proof = options.to_proof(cryptosuite.name, now=now)

@@ -350,7 +350,7 @@ class ShapeCache:
             while len(self._entries) > self.maxsize:
                 self._entries.popitem(last=False)
 
-    def terms(self, document: Any, shape: _ShapeKey, loader: Loader) -> frozenset[str]:
+    def terms(self, document: Any, loader: Loader) -> frozenset[str]:
         contexts: list[Any] = []
         _all_contexts(document, contexts)
         key = tuple(_context_shape(c) for c in contexts)
@@ -360,7 +360,6 @@ class ShapeCache:
             for context in contexts:
                 _context_terms(context, loader, found)
             cached = self._terms[key] = frozenset(found)
-        del shape
         return cached
 
 
@@ -418,7 +417,7 @@ def to_rdf(document: Any, *, loader: Loader, cache: ShapeCache | None = None) ->
         analysis = cache.get(key)
         if analysis is None:
             if terms is None:
-                terms = cache.terms(document, shape, loader)
+                terms = cache.terms(document, loader)
             analysis = _build(document, fixed, len(leaves), loader, terms)
             cache.put(key, analysis)
         if analysis.has_problems:

@@ -10,15 +10,13 @@ refused outright, which closes the algorithm-confusion hole (STANDARDS.md, Known
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
 import cbor2
-from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
-from vc_core.codecs import b64url_decode, b64url_encode
-from vc_core.errors import CodecError, KeyMaterialError, ProofError, StatusError
+from vc_core.errors import JoseError, ProofError, StatusError
+from vc_core.jose.jws import algorithm_for_key, parse_jws, sign_jws, verify_jws
 from vc_core.keys import AnyPublicKey, Signer, verify_signature
 
 __all__ = [
@@ -26,7 +24,6 @@ __all__ = [
     "cose_sign1",
     "cose_sign1_open",
     "cose_sign1_verify",
-    "jose_algorithm",
     "jws_open",
     "jws_sign",
     "jws_verify",
@@ -40,67 +37,43 @@ _COSE_ALG, _COSE_KID, _COSE_TYP = 1, 4, 16
 _COSE_SIGN1_TAG = 18
 
 
-def jose_algorithm(key: AnyPublicKey) -> str:
-    """The only algorithm ``key`` may verify."""
-    if isinstance(key, ed25519.Ed25519PublicKey):
-        return "EdDSA"
-    if isinstance(key, ec.EllipticCurvePublicKey):
-        name = {"secp256r1": "ES256", "secp384r1": "ES384"}.get(key.curve.name)
-        if name is not None:
-            return name
-    if isinstance(key, rsa.RSAPublicKey):
-        return "RS256"
-    raise KeyMaterialError("key.unsupported", "no JOSE algorithm for this key")
-
-
 def _malformed(why: str) -> StatusError:
     return StatusError("status.list_malformed", why)
 
 
 def jws_sign(header: dict[str, Any], payload: dict[str, Any], signer: Signer) -> str:
     """A compact JWS over the JSON ``payload``; ``alg`` comes from the signer."""
-    protected = {"alg": signer.algorithm, **{k: v for k, v in header.items() if k != "alg"}}
-    signing_input = (
-        b64url_encode(json.dumps(protected, separators=(",", ":")).encode())
-        + "."
-        + b64url_encode(json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode())
-    )
-    return signing_input + "." + b64url_encode(signer.sign(signing_input.encode("ascii")))
+    return sign_jws(header, payload, signer)
 
 
 def jws_open(token: str) -> tuple[dict[str, Any], dict[str, Any], bytes, bytes]:
     """Split a compact JWS without verifying it: header, payload, signing input, signature."""
     if not isinstance(token, str):
         raise _malformed("a JWT is a string")
-    parts = token.strip().split(".")
-    if len(parts) != 3:
-        raise _malformed("a compact JWS has three parts")
     try:
-        header = json.loads(b64url_decode(parts[0]))
-        payload = json.loads(b64url_decode(parts[1]))
-        signature = b64url_decode(parts[2])
-    except (CodecError, ValueError) as exc:
-        raise _malformed("the JWS header, payload or signature does not decode") from exc
-    if not isinstance(header, dict) or not isinstance(payload, dict):
-        raise _malformed("the JWS header and payload must be JSON objects")
-    return header, payload, f"{parts[0]}.{parts[1]}".encode("ascii"), signature
+        jws = parse_jws(token.strip())
+    except JoseError as exc:
+        raise _malformed(exc.message) from exc
+    return jws.header, jws.payload, jws.signing_input, jws.signature
 
 
 def jws_verify(token: str, key: AnyPublicKey) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Verify a compact JWS with ``key``; ``status.proof_invalid`` when it does not verify."""
-    header, payload, signing_input, signature = jws_open(token)
-    expected = jose_algorithm(key)
-    if header.get("alg") != expected:
-        raise StatusError(
-            "status.proof_invalid", f"alg {header.get('alg')!r} is not {expected} for this key"
-        )
-    if "crit" in header:
-        raise StatusError("status.proof_invalid", "no critical JWS extension is understood")
+    """Verify a compact JWS with ``key``; ``status.proof_invalid`` when it does not verify.
+
+    The shared JOSE layer does the work (alg allowlist, the key's own alg, no ``crit``,
+    the signature); this boundary keeps the status lists' own error codes.
+    """
+    if not isinstance(token, str):
+        raise _malformed("a JWT is a string")
     try:
-        verify_signature(key, signature, signing_input)
-    except ProofError as exc:
-        raise StatusError("status.proof_invalid", "the JWS signature does not verify") from exc
-    return header, payload
+        jws = parse_jws(token.strip())
+    except JoseError as exc:
+        raise _malformed(exc.message) from exc
+    try:
+        verify_jws(jws, key)
+    except JoseError as exc:
+        raise StatusError("status.proof_invalid", exc.message) from exc
+    return jws.header, jws.payload
 
 
 def cose_sign1(payload: bytes, signer: Signer, *, typ: str, kid: bytes | None = None) -> bytes:
@@ -149,7 +122,7 @@ def cose_sign1_verify(
 ) -> tuple[dict[Any, Any], dict[Any, Any], bytes]:
     """Verify a COSE_Sign1 with ``key``; returns the headers and the payload."""
     protected, unprotected, payload, signature, to_be_signed = cose_sign1_open(data)
-    expected = jose_algorithm(key)
+    expected = algorithm_for_key(key)
     cose_alg = protected.get(_COSE_ALG)
     algorithm = _JOSE_BY_COSE.get(cose_alg) if isinstance(cose_alg, int) else None
     if algorithm != expected:
