@@ -22,7 +22,13 @@ stderr line and an exit code; neither needs to know the class.
     ├── CredentialError       credential.* VC Data Model 2.0 rules
     ├── CardError             card.*       the My Number Card (jpki_bridge)
     ├── StatusError           status.*     status lists
-    └── SchemaError           schema.*     qualification catalogue, register records, JP profile
+    ├── SchemaError           schema.*     qualification catalogue, register records, JP profile
+    ├── TrustError            trust.*      the trust registry and issuer binding
+    ├── NonceError            nonce.*      verifier-issued presentation nonces
+    ├── HolderError           holder.*     holder binding of presentations
+    ├── VerifyError           verify.*     the verification pipeline and its policy
+    ├── RequestError          request.*    a caller's malformed request
+    └── InputError            input.*      strict UTF-8 and JSON with limits
 
 A code names *what went wrong*, never how it was detected, and once published
 it is never renamed. Messages never contain secrets (keys, PINs).
@@ -44,17 +50,23 @@ __all__ = [
     "CodecError",
     "CredentialError",
     "DidError",
+    "HolderError",
+    "InputError",
     "JoseError",
     "JsonLdError",
     "KeyBindingError",
     "KeyMaterialError",
     "LoaderError",
+    "NonceError",
     "ProofError",
+    "RequestError",
     "SchemaError",
     "SdJwtError",
     "SelectionError",
     "ShikakuError",
     "StatusError",
+    "TrustError",
+    "VerifyError",
 ]
 
 #: Every stable error code, with what it means. Raising an unknown code is a bug
@@ -222,6 +234,38 @@ CODES: Mapping[str, str] = {
     "schema.credential_invalid": "A credential breaks the JP profile; details.errors lists why.",
     "schema.unsafe_integer": "A JSON number is outside +/-(2^53 - 1); issue it as a string.",
     "schema.request_unknown": "No disclosure request profile has that name.",
+    # trust.* (the trust registry: which issuer may issue which qualification)
+    "trust.issuer_unknown": "The issuer is not in the verifier's trust registry.",
+    "trust.not_authorized": "The issuer is trusted, but not for this qualification.",
+    "trust.key_mismatch": "The key that signed does not belong to the issuer the credential names.",
+    "trust.resolution_failed": "The issuer's keys could not be resolved (DID document, metadata).",
+    "trust.url_not_allowed": "The issuer's key URL is not https or not on the allowlist.",
+    "trust.registry_invalid": "The trust registry file or entry is malformed.",
+    "trust.qualification_unknown": "The credential names no qualification the catalogue knows.",
+    # nonce.* (verifier-issued challenges for presentations, consumed once)
+    "nonce.unknown": "The nonce was not issued by this verifier, or has been purged.",
+    "nonce.reused": "The nonce has already been used: the presentation is a replay.",
+    "nonce.expired": "The nonce has expired.",
+    "nonce.mismatch": "The nonce was issued for another audience or purpose.",
+    # holder.* (holder binding of a presentation)
+    "holder.binding_missing": "The credential is bound to a holder; no holder proof came.",
+    "holder.subject_mismatch": "The presentation is signed by another key than the holder's.",
+    # verify.* (the verification pipeline and its policy)
+    "verify.check_unavailable": "A check the policy requires could not run.",
+    "verify.format_not_accepted": "The credential form is not one this verifier accepts here.",
+    "verify.presentation_empty": "The presentation carries no credential.",
+    # request.* (a caller's mistake in a request, not a judgement on a credential)
+    "request.invalid": "The request is malformed or its options contradict each other.",
+    # input.* (the input boundary: strict UTF-8 and JSON, with limits)
+    "input.not_utf8": "The input is not valid UTF-8.",
+    "input.json_invalid": "The input is not valid JSON.",
+    "input.duplicate_key": "A JSON object has the same member name twice.",
+    "input.number_invalid": "NaN and Infinity are not JSON numbers.",
+    "input.too_deep": "The JSON nests deeper than the configured limit.",
+    "input.too_large": "The input is larger than the configured limit.",
+    "input.too_many_items": "A JSON array or object has more members than the configured limit.",
+    "input.integer_too_long": "A JSON integer has more digits than the configured limit.",
+    "input.unreadable": "The file or folder cannot be read, or is not what was expected.",
 }
 
 
@@ -317,3 +361,27 @@ class SchemaError(ShikakuError):
     """A catalogue, record or profile error; field errors ride in ``details["errors"]``."""
 
     prefix = "schema"
+
+
+class TrustError(ShikakuError):
+    prefix = "trust"
+
+
+class NonceError(ShikakuError):
+    prefix = "nonce"
+
+
+class HolderError(ShikakuError):
+    prefix = "holder"
+
+
+class VerifyError(ShikakuError):
+    prefix = "verify"
+
+
+class RequestError(ShikakuError):
+    prefix = "request"
+
+
+class InputError(ShikakuError):
+    prefix = "input"
