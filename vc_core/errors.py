@@ -93,6 +93,7 @@ CODES: Mapping[str, str] = {
     "jsonld.undefined_term": "A term has no definition, so JSON-LD would drop it unsigned.",
     "jsonld.relative_iri": "An IRI is relative, so JSON-LD would drop it unsigned.",
     "jsonld.invalid": "The document is not valid JSON-LD.",
+    "jsonld.too_large": "The document holds more JSON values than JSON-LD processing may take on.",
     # canon.*
     "canon.nquads_invalid": "Text is not valid N-Quads.",
     "canon.poison_graph": "The dataset needs more work than the canonicalization limit allows.",
@@ -109,6 +110,7 @@ CODES: Mapping[str, str] = {
     "proof.purpose_mismatch": "The proof's proofPurpose is not the one expected.",
     "proof.challenge_mismatch": "The proof's challenge or domain is not the one expected.",
     "proof.created_invalid": "The proof's created or expires time is malformed or out of range.",
+    "proof.base_proof": "An ecdsa-sd-2023 base proof was presented; verifiers accept derived ones.",
     # selection.*
     "selection.pointer_invalid": "A JSON pointer is malformed or selects nothing.",
     "selection.pointer_mandatory": "A selective pointer is required but none was given.",
@@ -266,6 +268,7 @@ CODES: Mapping[str, str] = {
     "input.too_many_items": "A JSON array or object has more members than the configured limit.",
     "input.integer_too_long": "A JSON integer has more digits than the configured limit.",
     "input.unreadable": "The file or folder cannot be read, or is not what was expected.",
+    "input.unwritable": "The output cannot be written (a missing folder, or a file in the way).",
 }
 
 

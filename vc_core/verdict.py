@@ -29,13 +29,15 @@ __all__ = ["Check", "Verdict", "is_could_not_verify", "run_check", "verify_crede
 
 Outcome = Literal["verified", "not_verified", "error"]
 
-# Codes meaning "we could not judge", as opposed to "we judged and refused".
-_COULD_NOT_VERIFY_PREFIXES = ("loader.", "codec.", "canon.", "did.method_unsupported")
+# Codes meaning "we could not judge", as opposed to "we judged and refused". An input the
+# input boundary refused (input.*) or one over a processing limit was never judged.
+_COULD_NOT_VERIFY_PREFIXES = ("loader.", "codec.", "canon.", "did.method_unsupported", "input.")
 _COULD_NOT_VERIFY = {
     "credential.malformed",
     "jose.malformed",
     "sdjwt.malformed",
     "jsonld.invalid",
+    "jsonld.too_large",
     "proof.cryptosuite_unsupported",
     "key.unsupported",
 }

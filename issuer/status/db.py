@@ -23,6 +23,8 @@ from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
 
+from vc_core.errors import InputError
+
 __all__ = ["VERSION_TABLE", "default_url", "downgrade", "migrate", "open_engine"]
 
 #: The registry's own alembic version table, so other parts of the issuer can migrate apart.
@@ -33,8 +35,13 @@ _MIGRATION_LOCK = 0x5348494B414B55
 
 
 def default_url(data_dir: Path) -> str:
-    """The SQLite file of a data directory (created if missing)."""
-    data_dir.mkdir(parents=True, exist_ok=True)
+    """The SQLite file of a data directory (created if missing; else ``input.unwritable``)."""
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(
+            "input.unwritable", f"cannot use {data_dir} as the data folder: {exc.strerror}"
+        ) from None
     return f"sqlite:///{(data_dir / 'status.sqlite3').resolve()}"
 
 

@@ -51,7 +51,7 @@ from datetime import UTC, datetime
 from typing import TypeVar
 
 from sqlalchemy import Engine, and_, case, func, insert, or_, select, text, update
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from issuer.status.db import migrate, open_engine
@@ -78,7 +78,7 @@ from issuer.status.records import (
     list_info,
     schedule_of,
 )
-from vc_core.errors import StatusError
+from vc_core.errors import RequestError, StatusError
 from vc_core.status import BitstringStatusListEntry, PackedStatusList, new_list
 
 __all__ = [
@@ -161,10 +161,27 @@ class StatusRegistry:
         now: Callable[[], datetime] = utc_now,
         run_migrations: bool = True,
     ) -> StatusRegistry:
-        """A registry on the database at ``url``, migrated to the current schema."""
-        engine = open_engine(url)
+        """A registry on the database at ``url``, migrated to the current schema.
+
+        A ``url`` that names no database shikaku can use is ``request.invalid``; a database
+        that cannot be reached or opened is ``status.storage_failed`` (neither message
+        repeats the URL, which may hold a password).
+        """
+        try:
+            engine = open_engine(url)
+        except (ArgumentError, NoSuchModuleError, ValueError) as exc:
+            raise RequestError(
+                "request.invalid", "the database URL is not one shikaku can use"
+            ) from exc
         if run_migrations:
-            migrate(engine)
+            try:
+                migrate(engine)
+            except SQLAlchemyError as exc:
+                engine.dispose()
+                orig = getattr(exc, "orig", None) or type(exc).__name__
+                raise StatusError(
+                    "status.storage_failed", f"cannot open the registry database: {orig}"
+                ) from exc
         return cls(engine, config, now=now)
 
     def close(self) -> None:
