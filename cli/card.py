@@ -29,7 +29,7 @@ import typer
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
-from cli.errors import fail
+from cli.errors import fail, writing
 from jpki_bridge.binding import create_proof
 from jpki_bridge.certs import CertKind, FourFacts, Sex, four_facts, x5t_s256
 from jpki_bridge.emulator import CardState, EmulatedCard
@@ -253,7 +253,8 @@ def sign_challenge(
     if out is None:
         typer.echo(text, nl=False)
     else:
-        out.write_text(text, encoding="utf-8")
+        with writing(out):
+            out.write_text(text, encoding="utf-8")
         typer.echo(f"proof written to {out}", err=True)
 
 
@@ -304,6 +305,8 @@ def make_test_pki_command(
 
 def _provision(state: Path, pki: Path | None) -> Path:
     """Provision a new emulated card in ``state`` from ``pki`` (or a fresh test PKI)."""
+    if state.exists() and not state.is_dir():
+        raise CardError("card.emulator_state", f"{state} is a file, not a folder")
     if pki is None:
         pki = state / "pki"
         make_test_pki().save(pki)

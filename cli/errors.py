@@ -13,14 +13,17 @@ hold a PIN.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, NoReturn
 
 import typer
 from typer.core import TyperGroup
 
-from vc_core.errors import ShikakuError
+from vc_core.errors import InputError, ShikakuError
 
-__all__ = ["EXIT_REFUSED", "GuardedGroup", "describe", "fail"]
+__all__ = ["EXIT_REFUSED", "GuardedGroup", "describe", "fail", "writing"]
 
 #: The exit code of a refusal: the input could not be read, verified or used.
 EXIT_REFUSED = 2
@@ -61,6 +64,16 @@ def fail(exc: ShikakuError) -> NoReturn:
     message = " ".join(describe(exc).split())  # One line, whatever the message held.
     typer.echo(f"error: {exc.code}: {message}", err=True)
     raise typer.Exit(EXIT_REFUSED)
+
+
+@contextmanager
+def writing(target: Path) -> Iterator[None]:
+    """Writes into ``target``; a folder that is a file, or missing, is ``input.unwritable``."""
+    try:
+        yield
+    except OSError as exc:
+        where = exc.filename or target
+        raise InputError("input.unwritable", f"cannot write {where}: {exc.strerror}") from None
 
 
 class GuardedGroup(TyperGroup):

@@ -17,6 +17,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from cli.errors import writing
 from vc_core.errors import JsonLdError, LoaderError
 from vc_core.jsonio import read_json
 from vc_core.jsonld.loader import BUNDLED as CORE_BUNDLED
@@ -146,6 +147,12 @@ def contexts(
     ] = False,
 ) -> None:
     """Write every bundled context and schema, with index.json mapping URL → file."""
+    with writing(out):
+        count = _write_contexts(out, include_core=include_core)
+    typer.echo(f"wrote {count} document(s) and index.json to {out}")
+
+
+def _write_contexts(out: Path, *, include_core: bool) -> int:
     index: dict[str, str] = {}
     for document in BUNDLED:
         source = resources.files("vc_schemas") / document.path
@@ -163,4 +170,4 @@ def contexts(
     (out / "index.json").write_text(
         json.dumps(index, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
     )
-    typer.echo(f"wrote {len(index)} document(s) and index.json to {out}")
+    return len(index)

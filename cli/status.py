@@ -28,6 +28,7 @@ from typing import Annotated, Any
 
 import typer
 
+from cli.errors import writing
 from cli.loader import cli_loader
 from issuer.status import RegistryConfig, StatusChange, StatusRegistry, default_url
 from issuer.status.publish import StatusPublisher
@@ -343,18 +344,19 @@ def publish(
     try:
         publisher = StatusPublisher(registry, signer=load_key(key), loader=cli_loader())
         publisher.publish_due()
-        out.mkdir(parents=True, exist_ok=True)
         written = []
-        for info in registry.lists(issuer=publisher.issuer):
-            name = info.url.rstrip("/").rsplit("/", 1)[-1]
-            for fmt, suffix in (("w3c", ""), ("jwt", ".jwt")):
-                if fmt == "jwt" and info.purpose == "message":
-                    continue  # Reason codes have no token form (see issuer.status.publish).
-                publication = publisher.get(info.url, fmt)
-                (out / f"{name}{suffix}").write_bytes(publication.body)
-                written.append(
-                    {"url": info.url, "file": f"{name}{suffix}", "etag": publication.etag}
-                )
+        with writing(out):
+            out.mkdir(parents=True, exist_ok=True)
+            for info in registry.lists(issuer=publisher.issuer):
+                name = info.url.rstrip("/").rsplit("/", 1)[-1]
+                for fmt, suffix in (("w3c", ""), ("jwt", ".jwt")):
+                    if fmt == "jwt" and info.purpose == "message":
+                        continue  # Reason codes have no token form (see issuer.status.publish).
+                    publication = publisher.get(info.url, fmt)
+                    (out / f"{name}{suffix}").write_bytes(publication.body)
+                    written.append(
+                        {"url": info.url, "file": f"{name}{suffix}", "etag": publication.etag}
+                    )
     finally:
         registry.close()
     _print_json(written)

@@ -50,7 +50,7 @@ def is_jose(text: str) -> bool:
     """Whether ``text`` is a JOSE form (compact JWS/SD-JWT, or an SD-JWT JSON serialization)
     rather than a JSON-LD credential secured with Data Integrity."""
     stripped = text.strip()
-    if not stripped.startswith("{"):
+    if not stripped.startswith(("{", "[")):
         return True
     try:
         document = loads(stripped)

@@ -181,9 +181,18 @@ class TestPki:
         return dataclasses.replace(self, **changes)
 
     def save(self, out: Path) -> None:
-        """Write the PKI to a new directory ``out`` (``card.test_pki_invalid`` if it has files)."""
+        """Write the PKI to a new directory ``out`` (``card.test_pki_invalid`` if it has files,
+        or is a file, or cannot be written)."""
         out = Path(out)
-        if out.exists() and any(out.iterdir()):
+        try:
+            self._save(out)
+        except OSError as exc:
+            raise CardError(
+                "card.test_pki_invalid", f"cannot write a test PKI to {out}: {exc.strerror}"
+            ) from None
+
+    def _save(self, out: Path) -> None:
+        if out.is_dir() and any(out.iterdir()):
             raise CardError("card.test_pki_invalid", f"{out} is not empty; refusing to overwrite")
         out.mkdir(parents=True, exist_ok=True)
         for stem, cert, key in (

@@ -177,9 +177,29 @@ class CardState:
     ) -> None:
         """Write a fresh card for the test person of ``pki`` into a new or empty directory.
 
-        The Kenhojo PIN defaults to the auth PIN, as most holders choose.
+        The Kenhojo PIN defaults to the auth PIN, as most holders choose. A ``directory``
+        that already holds a card, is a file or cannot be written is ``card.emulator_state``.
         """
         directory = Path(directory)
+        try:
+            cls._provision(
+                directory, pki, atr=atr, token_label=token_label, kenhojo_pin=kenhojo_pin
+            )
+        except OSError as exc:
+            raise CardError(
+                "card.emulator_state", f"cannot write a card to {directory}: {exc.strerror}"
+            ) from None
+
+    @classmethod
+    def _provision(
+        cls,
+        directory: Path,
+        pki: TestPki,
+        *,
+        atr: bytes | None,
+        token_label: str,
+        kenhojo_pin: str | None,
+    ) -> None:
         if (directory / "card.json").exists():
             raise CardError("card.emulator_state", f"{directory} already holds a card")
         directory.mkdir(parents=True, exist_ok=True)
