@@ -176,7 +176,15 @@ def credential_3mb(folder: Path, world: World) -> Path:
     credential = _credential()
     subject = credential["credentialSubject"]
     credential["credentialSubject"] = [
-        {**subject, "licenseNumber": str(1_000_000 + i), "note": "x" * 300} for i in range(5000)
+        {
+            "id": f"did:example:holder{i}",
+            "type": subject["type"],
+            "achievement": {"id": subject["achievement"]["id"], "type": ["Achievement"]},
+            "licenseNumber": str(1_000_000 + i),
+            "familyName": "山田" * 60,
+            "givenName": subject["givenName"],
+        }
+        for i in range(5000)
     ]
     return _write(folder / "3mb.json", json.dumps(credential, ensure_ascii=False))
 

@@ -61,8 +61,10 @@ _ABSOLUTE_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+\-.]*:[^\s]*$")
 #: may hold for JSON-LD processing. Expansion costs 50 µs a value for plain members, up to
 #: 700 µs for a type that selects a type-scoped context, and pyld compares every value of a
 #: property with every other (quadratic: 1,000 strings in one array take 0.6 s, 10,000 a
-#: minute). At 1,000 values one expansion stays under a second whatever the document holds.
-MAX_JSONLD_VALUES = 1_000
+#: minute). At 750 values one expansion stays near half a second whatever the document
+#: holds, and signing or verifying (one to three expansions) under two; a JP-profile
+#: credential holds about 60, so a presentation of ten still fits.
+MAX_JSONLD_VALUES = 750
 
 
 def count_values(document: Any, *, stop_after: int) -> int:
