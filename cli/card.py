@@ -9,7 +9,7 @@ Before asking, the command shows the tries left; with one try left it
 refuses unless ``--allow-last-try`` is given. shikaku never retries a PIN.
 
 Card errors print one line, in Japanese and English, on standard error and
-exit with code 2.
+exit with code 2 (the root guard of :mod:`cli.errors` does it for every command).
 """
 
 from __future__ import annotations
@@ -70,7 +70,11 @@ _SEX = {Sex.MALE: "男 / male", Sex.FEMALE: "女 / female", Sex.OTHER: "その�
 
 @contextmanager
 def card_errors() -> Iterator[None]:
-    """Card errors as one bilingual line and exit 2, right where a card is used."""
+    """Card errors as one bilingual line and exit 2 where a card is used outside a command.
+
+    Commands need not use it: the root guard (:class:`cli.errors.GuardedGroup`) renders
+    every error the same way.
+    """
     try:
         yield
     except CardError as exc:
@@ -132,30 +136,29 @@ def _describe_facts(facts: FourFacts) -> list[str]:
 @app.command("readers")
 def readers(emulator: EmulatorOption = None) -> None:
     """List the card readers, whether each holds a card, and whether it is a My Number Card."""
-    with card_errors():
-        if emulator is not None:
-            typer.echo(f"{IN_PROCESS_READER}\tcard: yes\tJPKI: yes")
-            return
-        found = list_readers()
-        if not found:
-            raise CardError("card.no_reader")
-        for info in found:
-            if not info.card_present:
-                typer.echo(f"{info.name}\tcard: no")
-                continue
-            try:
-                with CardSession(PcscTransport.connect(info.name)) as session:
-                    session.select_jpki()
-                jpki = "yes"
-            except CardError:
-                jpki = "no"
-            typer.echo(f"{info.name}\tcard: yes\tJPKI: {jpki}\tATR: {info.atr.hex().upper()}")
+    if emulator is not None:
+        typer.echo(f"{IN_PROCESS_READER}\tcard: yes\tJPKI: yes")
+        return
+    found = list_readers()
+    if not found:
+        raise CardError("card.no_reader")
+    for info in found:
+        if not info.card_present:
+            typer.echo(f"{info.name}\tcard: no")
+            continue
+        try:
+            with CardSession(PcscTransport.connect(info.name)) as session:
+                session.select_jpki()
+            jpki = "yes"
+        except CardError:
+            jpki = "no"
+        typer.echo(f"{info.name}\tcard: yes\tJPKI: {jpki}\tATR: {info.atr.hex().upper()}")
 
 
 @app.command("status")
 def status(reader: ReaderOption = None, emulator: EmulatorOption = None) -> None:
     """Show the reader, the token label and the tries left on each PIN (spends no try)."""
-    with card_errors(), open_session(reader, emulator) as session:
+    with open_session(reader, emulator) as session:
         typer.echo(f"reader: {session.reader}")
         typer.echo(f"token: {session.token_label()}")
         for kind in PinKind:
@@ -177,7 +180,7 @@ def certs(
     allow_last_try: LastTryOption = False,
 ) -> None:
     """Show the user-authentication certificate and its CA; with --sign, the signing ones too."""
-    with card_errors(), open_session(reader, emulator) as session:
+    with open_session(reader, emulator) as session:
         slots = [CertSlot.AUTH, CertSlot.AUTH_CA]
         if sign:
             _verify(session, PinKind.SIGN, from_stdin=pin_stdin, allow_last=allow_last_try)
@@ -186,12 +189,12 @@ def certs(
     for slot, cert in found.items():
         typer.echo("\n".join(_describe_cert(slot.value, cert)))
     if CertSlot.SIGN in found:
-        with card_errors():
-            typer.echo("\n".join(_describe_facts(four_facts(found[CertSlot.SIGN]))))
+        typer.echo("\n".join(_describe_facts(four_facts(found[CertSlot.SIGN]))))
     if out is not None:
-        out.mkdir(parents=True, exist_ok=True)
-        for slot, cert in found.items():
-            (out / f"{slot.value}.pem").write_bytes(cert.public_bytes(Encoding.PEM))
+        with writing(out):
+            out.mkdir(parents=True, exist_ok=True)
+            for slot, cert in found.items():
+                (out / f"{slot.value}.pem").write_bytes(cert.public_bytes(Encoding.PEM))
         typer.echo(f"wrote {len(found)} certificates to {out}", err=True)
 
 
@@ -203,7 +206,7 @@ def info(
     allow_last_try: LastTryOption = False,
 ) -> None:
     """Show the card's basic four facts (券面事項入力補助) with the 4-digit PIN."""
-    with card_errors(), open_session(reader, emulator) as session:
+    with open_session(reader, emulator) as session:
         pin = ask_pin(session, PinKind.KENHOJO, from_stdin=pin_stdin, allow_last=allow_last_try)
         facts = session.read_basic_four(pin, allow_last_try=allow_last_try)
     typer.echo(f"氏名 name      {facts.name}")
@@ -236,7 +239,7 @@ def sign_challenge(
         raise typer.BadParameter("--key must be auth or sign")
     kind = CertKind(key)
     jwk = _read_public_jwk(wallet_jwk) if wallet_jwk is not None else None
-    with card_errors(), open_session(reader, emulator) as session:
+    with open_session(reader, emulator) as session:
         pin_kind = PinKind.AUTH if kind is CertKind.AUTH else PinKind.SIGN
         pin = ask_pin(session, pin_kind, from_stdin=pin_stdin, allow_last=allow_last_try)
         signer = CardSigner(session, kind, pin, allow_last_try=allow_last_try)
@@ -287,18 +290,17 @@ def make_test_pki_command(
         read = sys.stdin.readline if pin_stdin else None
         auth_pin = (read() if read else getpass.getpass(PinKind.AUTH.label + ": ")).strip()
         sign_pin = (read() if read else getpass.getpass(PinKind.SIGN.label + ": ")).strip()
-    with card_errors():
-        try:
-            person = TestPerson(
-                name=name,
-                birth_date=dt.date.fromisoformat(birth_date),
-                sex=Sex(sex),
-                address=address,
-            )
-        except ValueError as exc:
-            raise typer.BadParameter(str(exc)) from exc
-        pki = make_test_pki(person, auth_pin=auth_pin, sign_pin=sign_pin)
-        pki.save(out)
+    try:
+        person = TestPerson(
+            name=name,
+            birth_date=dt.date.fromisoformat(birth_date),
+            sex=Sex(sex),
+            address=address,
+        )
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from exc
+    pki = make_test_pki(person, auth_pin=auth_pin, sign_pin=sign_pin)
+    pki.save(out)
     typer.echo(f"test PKI written to {out}")
     typer.echo(f"trust anchors: {out / 'auth-ca.pem'} {out / 'sign-ca.pem'}")
 
@@ -323,8 +325,7 @@ def new_emulator(
     ] = None,
 ) -> None:
     """Provision an emulated card for --emulator (in-process) or emulate (vpcd), then exit."""
-    with card_errors():
-        used = _provision(state, pki)
+    used = _provision(state, pki)
     typer.echo(f"emulated card in {state}; test PKI and trust anchors in {used}")
 
 
@@ -350,10 +351,9 @@ def emulate(
     host, _, port_text = vpcd.rpartition(":")
     if not host or not port_text.isdigit():
         raise typer.BadParameter("--vpcd must be HOST:PORT")
-    with card_errors():
-        if not (state / "card.json").exists():
-            _provision(state, pki)
-        card = EmulatedCard(CardState(state), on_access=_access_logger(access_log))
+    if not (state / "card.json").exists():
+        _provision(state, pki)
+    card = EmulatedCard(CardState(state), on_access=_access_logger(access_log))
 
     def _stop(signum: int, frame: FrameType | None) -> None:
         raise KeyboardInterrupt
