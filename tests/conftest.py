@@ -1,4 +1,4 @@
-"""Shared fixtures: the vectors folder, and a guard that fails any network access."""
+"""Shared fixtures: the vectors folder, a guard that fails any network access, databases."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 from hypothesis import settings
+
+from tests.issuer.pg import postgres_server, temporary_schema
 
 # No per-example deadline: shikaku measures speed in `make bench`, never with
 # timed assertions in tests. CI (CI=true) replays a fixed set of examples so a
@@ -81,3 +83,30 @@ def _no_network(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setattr(socket, "create_connection", guarded_create)
     monkeypatch.setattr(socket, "getaddrinfo", guarded_getaddrinfo)
     yield
+
+
+# -- databases: each storage test runs on SQLite and on PostgreSQL ---------------------------------
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A PostgreSQL URL with a schema of its own (skips, with the reason, without a server)."""
+    server, reason = postgres_server()
+    if server is None:
+        pytest.skip(reason)
+    with temporary_schema(server) as url:
+        yield url
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'status.sqlite3'}"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest) -> str:
+    """The test runs once on SQLite and once on PostgreSQL."""
+    name = "sqlite_url" if request.param == "sqlite" else "postgres_url"
+    url = request.getfixturevalue(name)
+    assert isinstance(url, str)
+    return url

@@ -29,7 +29,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from issuer.status.models import ListRow, PublicationRow
-from issuer.status.records import ListSnapshot, StatusChange
+from issuer.status.records import ListInfo, ListSnapshot, StatusChange
 from issuer.status.registry import StatusRegistry
 from vc_core import di
 from vc_core.errors import StatusError
@@ -243,6 +243,20 @@ class StatusPublisher:
         stale = self.registry.transact(lambda session: self._stale_urls(session, now))
         return [p for url in stale for p in self.publish(url)]
 
+    def publish_all(self) -> list[Publication]:
+        """Every list of the issuer in each format it is published in, brought up to date.
+
+        An issuer with no list in the registry (a key that matches none) is
+        ``status.nothing_published``: publishing nothing is an error, not an empty success.
+        """
+        self.publish_due()
+        lists = self.registry.lists(issuer=self.issuer)
+        if not lists:
+            raise StatusError(
+                "status.nothing_published", f"the registry holds no status list of {self.issuer}"
+            )
+        return [self.get(info.url, name) for info in lists for name in _formats(info)]
+
     def get(self, url: str, format: str = "w3c") -> Publication:
         """The stored publication of a list, republished first if it is stale."""
         if format not in MEDIA_TYPES:
@@ -329,6 +343,15 @@ class StatusPublisher:
 
         # Publications are derived data (see StatusRegistry.transact): no wait for the disk.
         return self.registry.transact(work, durable=False)
+
+
+def _formats(info: ListInfo) -> tuple[str, ...]:
+    """The formats a list is published in: a ``message`` list has no token form."""
+    return (
+        FORMATS
+        if info.purpose in ("revocation", "suspension") and info.status_size == 1
+        else ("w3c",)
+    )
 
 
 def _fields(publication: Publication) -> dict[str, Any]:
