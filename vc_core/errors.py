@@ -226,6 +226,8 @@ CODES: Mapping[str, str] = {
     "status.revoked": "The credential's revocation entry is set: it has been revoked.",
     "status.suspended": "The credential's suspension entry is set: it is suspended.",
     "status.message_set": "The credential's message entry is not 0; see the issuer's message.",
+    "status.entry_missing": "The credential has no status entry, so its status cannot be known.",
+    "status.type_unsupported": "A credentialStatus entry is of a type shikaku cannot check.",
     # schema.* (vc_schemas: qualification catalogue, register records, JP profile of OB 3.0)
     "schema.catalogue_invalid": "The qualification catalogue data is malformed or inconsistent.",
     "schema.unknown_qualification": "No catalogue entry has that qualification id.",

@@ -31,15 +31,21 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from cryptography import x509
-
 from jpki_bridge.certs import CertKind
 from jpki_bridge.validation import TrustAnchors, validate_certificate
 from vc_core.codecs import b64url_decode
-from vc_core.errors import CodecError, CredentialError, JoseError, KeyBindingError, ShikakuError
+from vc_core.errors import (
+    CodecError,
+    CredentialError,
+    JoseError,
+    KeyBindingError,
+    RequestError,
+    ShikakuError,
+)
 from vc_core.jose.claims import DEFAULT_SKEW
 from vc_core.jose.jws import strict_json_loads
 from vc_core.jose.vc import VC_JWT, VC_SD_JWT, credential_checks, verify_vc_jwt
+from vc_core.jose.vp import load_certificates
 from vc_core.keys import AnyPublicKey
 from vc_core.sdjwt import (
     DC_SD_JWT,
@@ -174,8 +180,7 @@ def _certificate_check(
         def validate() -> str:
             if not binding.certificates:
                 raise KeyBindingError("kb.certificate_mismatch", "the KB-JWT carries no x5c")
-            leaf = x509.load_der_x509_certificate(binding.certificates[0])
-            rest = [x509.load_der_x509_certificate(c) for c in binding.certificates[1:]]
+            leaf, *rest = load_certificates(binding.certificates)
             chain = validate_certificate(
                 leaf, anchors=anchors, now=now, intermediates=rest, kind=CertKind.AUTH
             )
@@ -219,7 +224,7 @@ def verify_jose(
         refused = CredentialError("credential.malformed", f"{form} is not accepted here")
         return JoseVerification(form, SdJwtVerification(Verdict((_failed(refused),))))
     if (nonce is None) != (audience is None):
-        raise ValueError("give both a nonce and an audience, or neither")
+        raise RequestError("request.invalid", "give both a nonce and an audience, or neither")
     extra = [_schema_check(form, catalogue), _status_check(status)]
     if form == VC_JWT:
         result = verify_vc_jwt(text, now=now, issuer_key=issuer_key, skew=skew, extra_checks=extra)
