@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import os
 import tempfile
@@ -12,15 +11,13 @@ from typing import Any
 
 import pytest
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding
-from cryptography.x509.oid import NameOID
 from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import Engine, create_engine, text
 
 from tests.issuer.pg import postgres_server, temporary_schema
+from tests.verifier.issuer_pki import IssuerPki
 from vc_core.did import build_did_web_document, did_key_from_public_key
 from vc_core.errors import TrustError
 from vc_core.keys import generate_key, public_jwk
@@ -33,24 +30,6 @@ BOARD_KEY = generate_key("p256")
 BOARD_DID = did_key_from_public_key(BOARD_KEY.public_key)
 WEB_DID = "did:web:kangoshi.mhlw.example.jp"
 HTTPS_ISSUER = "https://kangoshi.mhlw.example.jp"
-
-
-def root_der(common_name: str = "MHLW Test Root") -> bytes:
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
-    start = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(start)
-        .not_valid_after(start + dt.timedelta(days=3650))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    return certificate.public_bytes(Encoding.DER)
 
 
 def board(**changes: Any) -> TrustedIssuer:
@@ -74,7 +53,7 @@ def rich_registry() -> TrustRegistry:
         [
             board(),
             board(id=WEB_DID, did_document=web_document, vcts=frozenset({"urn:x:nurse"})),
-            board(id=HTTPS_ISSUER, x509_roots=(root_der(),), jwt_vc_issuer=metadata),
+            board(id=HTTPS_ISSUER, x509_roots=(IssuerPki().root_der,), jwt_vc_issuer=metadata),
         ]
     )
 
