@@ -10,20 +10,24 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 from hypothesis import given
 from hypothesis import strategies as st
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, inspect, text
 
+from service_kit import migrate
+from service_kit.db import create_engine
 from tests.issuer.pg import postgres_server, temporary_schema
 from tests.verifier.issuer_pki import IssuerPki
 from vc_core.did import build_did_web_document, did_key_from_public_key
-from vc_core.errors import TrustError
+from vc_core.errors import StorageError, TrustError
 from vc_core.keys import generate_key, public_jwk
 from vc_schemas.sd_jwt_vc import vct_for
 from verifier.trust import TrustedIssuer, TrustRegistry
-from verifier.trust_sql import SqlTrustRegistry
+from verifier.trust_sql import METADATA, TRUST_MIGRATIONS, SqlTrustRegistry
 
 MHLW = ("厚生労働大臣", "Minister of Health, Labour and Welfare")
 BOARD_KEY = generate_key("p256")
@@ -330,9 +334,23 @@ def test_a_row_edited_by_hand_is_checked_when_read(engine: Engine) -> None:
     assert raised.value.code == "trust.qualification_unknown"
 
 
-def test_a_missing_table_is_storage_failed(tmp_path: Path) -> None:
-    store = SqlTrustRegistry(create_engine(f"sqlite:///{tmp_path / 'empty.sqlite3'}"))
-    with pytest.raises(TrustError) as raised:
-        store.lookup(BOARD_DID)
-    assert raised.value.code == "trust.storage_failed"
+def test_the_migrations_build_exactly_the_table_and_run_both_ways(engine: Engine) -> None:
+    store = SqlTrustRegistry(engine)
+    store.create()
+    store.create()  # Idempotent: a second start finds the table at head.
+    with engine.connect() as connection:
+        options = {"version_table": TRUST_MIGRATIONS.version_table}
+        context = MigrationContext.configure(connection, opts=options)
+        assert context.get_current_revision() == "0001"
+        assert compare_metadata(context, METADATA) == []
+    migrate.downgrade(engine, TRUST_MIGRATIONS)
+    assert "trusted_issuers" not in inspect(engine).get_table_names()
+
+
+def test_a_registry_without_its_table_is_a_storage_error(tmp_path: Path) -> None:
+    engine = create_engine(f"sqlite:///{tmp_path / 'empty.sqlite3'}")
+    with pytest.raises(StorageError) as raised:
+        SqlTrustRegistry(engine).lookup(BOARD_DID)
+    assert raised.value.code == "storage.failed"
     assert os.fspath(tmp_path) not in raised.value.message
+    engine.dispose()
