@@ -41,7 +41,7 @@ from collections import OrderedDict
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from functools import lru_cache
-from typing import Any
+from typing import Any, Generic, TypeVar
 from urllib.parse import urlsplit
 
 import httpx
@@ -74,6 +74,8 @@ from verifier.trust import TrustedIssuer, TrustSource
 __all__ = ["FetchLimits", "IssuerKeys"]
 
 _OFFLINE = ("did:key:", "did:jwk:")
+K = TypeVar("K")
+V = TypeVar("V")
 _DID_ACCEPT = "application/did+json, application/did+ld+json;q=0.9, application/json;q=0.8"
 _METADATA_ACCEPT = "application/json"
 #: The webpki end-entity profile, except that any extended key usage is accepted: an issuer's
@@ -105,7 +107,11 @@ class IssuerKeys:
         self._client = client
         self._policy = policy
         self._clock = clock
-        self._cache = _DocumentCache(policy.cache_entries)
+        self._documents: _TimedCache[str, Mapping[str, Any]] = _TimedCache(policy.cache_entries)
+        # Validated x5c chains: (issuer, its roots, the x5c) -> (valid from, the leaf's key).
+        self._chains: _TimedCache[
+            tuple[str, tuple[bytes, ...], tuple[str, ...]], tuple[datetime, AnyPublicKey]
+        ] = _TimedCache(policy.cache_entries)
 
     # ---------------------------------------------------------------- Data Integrity
 
@@ -195,17 +201,28 @@ class IssuerKeys:
         )
 
     def _x5c_key(self, issuer_id: str, x5c: Any) -> AnyPublicKey:
-        chain = _certificates(x5c)
+        """The leaf key of an ``x5c`` chain validated to the issuer's roots and naming it.
+
+        A validated chain is remembered (bounded) for as long as every certificate on its path
+        is valid, so a busy verifier does not build the same path for every presentation.
+        """
         roots = self._registry.lookup(issuer_id).x509_roots
         if not roots:
             raise TrustError("trust.key_mismatch", f"{issuer_id[:80]} has no trusted X.509 root")
+        now = self._clock()
+        remembered = (
+            self._chains.get((issuer_id, roots, tuple(x5c)), now)
+            if isinstance(x5c, list) and all(isinstance(c, str) for c in x5c)
+            else None
+        )
+        if remembered is not None and remembered[0] <= now:
+            return remembered[1]
+        chain = _certificates(x5c)
         builder = (
             PolicyBuilder()
             .store(Store([x509.load_der_x509_certificate(der) for der in roots]))
-            .time(self._clock())
-            .extension_policies(
-                ca_policy=ExtensionPolicy.webpki_defaults_ca(), ee_policy=_EE_POLICY
-            )
+            .time(now)
+            .extension_policies(ca_policy=_CA_POLICY, ee_policy=_EE_POLICY)
         )
         try:
             verified = builder.build_client_verifier().verify(chain[0], chain[1:])
@@ -220,6 +237,9 @@ class IssuerKeys:
             key, ec.EllipticCurvePublicKey | ed25519.Ed25519PublicKey | rsa.RSAPublicKey
         ):
             raise TrustError("trust.key_mismatch", "the x5c leaf holds an unsupported key type")
+        valid_from = max(c.not_valid_before_utc for c in verified.chain)
+        valid_until = min(c.not_valid_after_utc for c in verified.chain)
+        self._chains.put((issuer_id, roots, tuple(x5c)), (valid_from, key), valid_until)
         return key
 
     def _metadata_key(self, issuer_id: str, kid: str | None) -> AnyPublicKey:
@@ -268,7 +288,7 @@ class IssuerKeys:
     def _fetch_json(self, url: str, accept: str) -> Mapping[str, Any]:
         self._check_url(url)
         now = self._clock()
-        cached = self._cache.get(url, now)
+        cached = self._documents.get(url, now)
         if cached is not None:
             return cached
         if self._client is None:
@@ -291,7 +311,7 @@ class IssuerKeys:
         seconds = self._policy.default_cache_seconds if lifetime is None else lifetime
         seconds = min(seconds, self._policy.max_cache_seconds)
         if seconds > 0:
-            self._cache.put(url, document, now + timedelta(seconds=seconds))
+            self._documents.put(url, document, now + timedelta(seconds=seconds))
         return document
 
 
@@ -334,28 +354,28 @@ def _names_issuer(subjects: list[x509.GeneralName], issuer_id: str) -> bool:
     return False
 
 
-class _DocumentCache:
-    """Fetched documents until their freshness ends; least recently used evicted first."""
+class _TimedCache(Generic[K, V]):
+    """Values until their freshness ends; least recently used evicted first; thread-safe."""
 
     def __init__(self, capacity: int) -> None:
         self._capacity = max(0, capacity)
-        self._entries: OrderedDict[str, tuple[datetime, Mapping[str, Any]]] = OrderedDict()
+        self._entries: OrderedDict[K, tuple[datetime, V]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, url: str, now: datetime) -> Mapping[str, Any] | None:
+    def get(self, key: K, now: datetime) -> V | None:
         with self._lock:
-            entry = self._entries.get(url)
+            entry = self._entries.get(key)
             if entry is None:
                 return None
             if now >= entry[0]:
-                del self._entries[url]
+                del self._entries[key]
                 return None
-            self._entries.move_to_end(url)
+            self._entries.move_to_end(key)
             return entry[1]
 
-    def put(self, url: str, document: Mapping[str, Any], fresh_until: datetime) -> None:
+    def put(self, key: K, value: V, fresh_until: datetime) -> None:
         with self._lock:
-            self._entries[url] = (fresh_until, document)
-            self._entries.move_to_end(url)
+            self._entries[key] = (fresh_until, value)
+            self._entries.move_to_end(key)
             while len(self._entries) > self._capacity:
                 self._entries.popitem(last=False)

@@ -21,7 +21,7 @@ entry is ``trust.registry_invalid``.
 
 :class:`TrustRegistry` is the in-memory registry, loaded from and saved to a TOML file
 (:mod:`verifier.trust_file`); :class:`verifier.trust_sql.SqlTrustRegistry` is the table a
-service runs. Both are :class:`TrustSource`\\ s, the read interface the pipeline and
+service runs. Both implement :class:`TrustSource`, the read interface that the pipeline and
 :class:`verifier.issuer_keys.IssuerKeys` use.
 """
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import sys
 from collections.abc import Callable
@@ -10,14 +9,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.serialization import Encoding
-from cryptography.x509.oid import NameOID
 
 from cli.app import main
 from cli.trust import default_registry_path, load_registry
+from tests.verifier.issuer_pki import IssuerPki
 from vc_core.did import build_did_web_document, did_key_from_public_key
 from vc_core.keys import generate_key
 from verifier.trust import TrustRegistry
@@ -76,7 +71,7 @@ def test_add_with_a_pinned_document_roots_and_metadata(
     run = shikaku
     document = build_did_web_document(WEB_DID, [("key-1", BOARD.public_key)])
     (tmp_path / "did.json").write_text(json.dumps(document), encoding="utf-8")
-    (tmp_path / "root.pem").write_bytes(_root_pem())
+    (tmp_path / "root.pem").write_bytes(IssuerPki().root_pem)
     issuer = "https://kangoshi.mhlw.example.jp"
     (tmp_path / "meta.json").write_text(
         json.dumps({"issuer": issuer, "jwks": {"keys": []}}), encoding="utf-8"
@@ -145,21 +140,3 @@ def test_default_registry_path(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) 
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     assert default_registry_path() == tmp_path / "home" / ".config" / "shikaku" / "trust.toml"
     assert len(load_registry()) == 0  # a missing file is an empty registry
-
-
-def _root_pem() -> bytes:
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "MHLW Test Root")])
-    start = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
-    return (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(start)
-        .not_valid_after(start + dt.timedelta(days=3650))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-        .public_bytes(Encoding.PEM)
-    )

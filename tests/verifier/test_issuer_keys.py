@@ -1,7 +1,7 @@
 """Issuer binding: only keys the named issuer controls verify its credentials.
 
 The https side is served through :class:`httpx.MockTransport` (the transport seam of the
-client the verifier is given); the X.509 side is a small CA made here with cryptography.
+client the verifier is given); the X.509 side is a small CA (:mod:`tests.verifier.issuer_pki`).
 """
 
 from __future__ import annotations
@@ -17,11 +17,8 @@ from typing import Any
 import httpx
 import pytest
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.serialization import Encoding
-from cryptography.x509.oid import NameOID
 
+from tests.verifier.issuer_pki import T0, IssuerPki
 from vc_core import di
 from vc_core.clock import FixedClock
 from vc_core.did import build_did_web_document, did_jwk_from_public_key, did_key_from_public_key
@@ -34,7 +31,7 @@ from vc_schemas.samples import sample_credential
 from verifier.issuer_keys import FetchLimits, IssuerKeys
 from verifier.trust import TrustedIssuer, TrustRegistry
 
-NOW = dt.datetime(2026, 4, 1, 9, 0, tzinfo=dt.UTC)
+NOW = T0
 BOARD = generate_key("p256")
 BOARD_DID = did_key_from_public_key(BOARD.public_key)
 WEB_DID = "did:web:kangoshi.mhlw.example.jp"
@@ -333,99 +330,12 @@ def test_nothing_to_resolve() -> None:
 # ---------------------------------------------------------------- JOSE: x5c
 
 
-@dataclass
-class Pki:
-    """A root, an intermediate, and leaves for the issuer."""
-
-    root_key: ec.EllipticCurvePrivateKey = field(
-        default_factory=lambda: ec.generate_private_key(ec.SECP256R1())
-    )
-
-    def __post_init__(self) -> None:
-        self.root = self._ca("Test Root", self.root_key, self.root_key, None)
-        self.ca_key = ec.generate_private_key(ec.SECP256R1())
-        self.ca = self._ca("Test Issuing CA", self.ca_key, self.root_key, self.root)
-
-    def _ca(
-        self,
-        name: str,
-        key: ec.EllipticCurvePrivateKey,
-        signer: ec.EllipticCurvePrivateKey,
-        issuer: x509.Certificate | None,
-    ) -> x509.Certificate:
-        subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
-        builder = (
-            _base(subject, issuer.subject if issuer else subject, key, NOW)
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .add_extension(_usage(ca=True), critical=True)
-            .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), False)
-        )
-        if issuer is not None:
-            builder = builder.add_extension(
-                x509.AuthorityKeyIdentifier.from_issuer_public_key(signer.public_key()), False
-            )
-        return builder.sign(signer, hashes.SHA256())
-
-    def leaf(
-        self, key: SoftwareKey, names: list[x509.GeneralName], *, at: dt.datetime = NOW
-    ) -> x509.Certificate:
-        subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "看護師籍 issuer")])
-        public = key.public_key
-        assert isinstance(public, ec.EllipticCurvePublicKey)
-        return (
-            _base(subject, self.ca.subject, public, at)
-            .add_extension(x509.SubjectAlternativeName(names), critical=False)
-            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-            .add_extension(_usage(ca=False), critical=True)
-            .add_extension(
-                x509.AuthorityKeyIdentifier.from_issuer_public_key(self.ca_key.public_key()), False
-            )
-            .sign(self.ca_key, hashes.SHA256())
-        )
-
-    def x5c(self, leaf: x509.Certificate) -> list[str]:
-        return [base64.b64encode(c.public_bytes(Encoding.DER)).decode() for c in (leaf, self.ca)]
-
-    @property
-    def root_der(self) -> bytes:
-        return self.root.public_bytes(Encoding.DER)
-
-
-def _base(
-    subject: x509.Name, issuer: x509.Name, key: Any, at: dt.datetime
-) -> x509.CertificateBuilder:
-    public = key.public_key() if isinstance(key, ec.EllipticCurvePrivateKey) else key
-    return (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(issuer)
-        .public_key(public)
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(at - dt.timedelta(days=30))
-        .not_valid_after(at + dt.timedelta(days=90))
-    )
-
-
-def _usage(*, ca: bool) -> x509.KeyUsage:
-    return x509.KeyUsage(
-        digital_signature=not ca,
-        content_commitment=False,
-        key_encipherment=False,
-        data_encipherment=False,
-        key_agreement=False,
-        key_cert_sign=ca,
-        crl_sign=ca,
-        encipher_only=False,
-        decipher_only=False,
-    )
-
-
 @pytest.fixture(scope="module")
-def pki() -> Pki:
-    return Pki()
+def pki() -> IssuerPki:
+    return IssuerPki()
 
 
-def x5c_keys(pki: Pki, **changes: Any) -> IssuerKeys:
+def x5c_keys(pki: IssuerPki, **changes: Any) -> IssuerKeys:
     registry = TrustRegistry([trusted(HTTPS_ISSUER, x509_roots=(pki.root_der,), **changes)])
     return IssuerKeys(registry, clock=FixedClock(NOW))
 
@@ -439,7 +349,7 @@ def x5c_keys(pki: Pki, **changes: Any) -> IssuerKeys:
     ],
     ids=["dns", "dns-case", "uri"],
 )
-def test_an_x5c_chain_to_the_issuers_root_naming_it(pki: Pki, name: x509.GeneralName) -> None:
+def test_an_x5c_chain_to_the_issuers_root_naming_it(pki: IssuerPki, name: x509.GeneralName) -> None:
     leaf = pki.leaf(BOARD, [name])
     token = jws({"iss": HTTPS_ISSUER}, {"x5c": pki.x5c(leaf)})
     resolved = x5c_keys(pki).jose_issuer_key()(token)
@@ -447,7 +357,7 @@ def test_an_x5c_chain_to_the_issuers_root_naming_it(pki: Pki, name: x509.General
     verify_jws(token, resolved.key)
 
 
-def test_a_full_sd_jwt_vc_verifies_with_the_x5c_resolver(pki: Pki) -> None:
+def test_a_full_sd_jwt_vc_verifies_with_the_x5c_resolver(pki: IssuerPki) -> None:
     leaf = pki.leaf(BOARD, [x509.DNSName("kangoshi.mhlw.example.jp")])
     claims = {"iss": HTTPS_ISSUER, "vct": "urn:x:nurse", "iat": int(NOW.timestamp()), "n": 1}
     sd_jwt = issue_sd_jwt(claims, ["/n"], BOARD, typ="dc+sd-jwt", header={"x5c": pki.x5c(leaf)})
@@ -470,25 +380,45 @@ def test_a_full_sd_jwt_vc_verifies_with_the_x5c_resolver(pki: Pki) -> None:
     ids=["other-host", "parent-domain", "other-uri"],
 )
 def test_an_x5c_leaf_naming_someone_else_is_a_key_mismatch(
-    pki: Pki, name: x509.GeneralName
+    pki: IssuerPki, name: x509.GeneralName
 ) -> None:
     token = jws({"iss": HTTPS_ISSUER}, {"x5c": pki.x5c(pki.leaf(BOARD, [name]))})
     assert code_of(lambda: x5c_keys(pki).jose_issuer_key()(token)) == "trust.key_mismatch"
 
 
-def test_an_x5c_chain_to_another_root_is_a_key_mismatch(pki: Pki) -> None:
-    stranger = Pki()
+def test_an_x5c_chain_to_another_root_is_a_key_mismatch(pki: IssuerPki) -> None:
+    stranger = IssuerPki()
     leaf = stranger.leaf(BOARD, [x509.DNSName("kangoshi.mhlw.example.jp")])
     token = jws({"iss": HTTPS_ISSUER}, {"x5c": stranger.x5c(leaf)})
     assert code_of(lambda: x5c_keys(pki).jose_issuer_key()(token)) == "trust.key_mismatch"
 
 
-def test_an_x5c_leaf_expired_at_the_clocks_time_is_a_key_mismatch(pki: Pki) -> None:
+def test_an_x5c_leaf_expired_at_the_clocks_time_is_a_key_mismatch(pki: IssuerPki) -> None:
     leaf = pki.leaf(
         BOARD, [x509.DNSName("kangoshi.mhlw.example.jp")], at=NOW - dt.timedelta(days=365)
     )
     token = jws({"iss": HTTPS_ISSUER}, {"x5c": pki.x5c(leaf)})
     assert code_of(lambda: x5c_keys(pki).jose_issuer_key()(token)) == "trust.key_mismatch"
+
+
+def test_a_validated_chain_is_remembered_only_while_it_is_valid(pki: IssuerPki) -> None:
+    leaf = pki.leaf(BOARD, [x509.DNSName("kangoshi.mhlw.example.jp")])
+    token = jws({"iss": HTTPS_ISSUER}, {"x5c": pki.x5c(leaf)})
+    clock = FixedClock(NOW)
+    registry = TrustRegistry([trusted(HTTPS_ISSUER, x509_roots=(pki.root_der,))])
+    keys = IssuerKeys(registry, clock=clock)
+    assert keys.jose_issuer_key()(token).key == keys.jose_issuer_key()(token).key
+    clock.set(leaf.not_valid_after_utc + dt.timedelta(seconds=1))
+    assert code_of(lambda: keys.jose_issuer_key()(token)) == "trust.key_mismatch"
+    clock.set(leaf.not_valid_before_utc - dt.timedelta(seconds=1))
+    assert code_of(lambda: keys.jose_issuer_key()(token)) == "trust.key_mismatch"
+    other = "https://hokenshi.mhlw.example.jp"
+    both = IssuerKeys(
+        registry.added(trusted(other, x509_roots=(pki.root_der,))), clock=FixedClock(NOW)
+    )
+    both.jose_issuer_key()(token)  # remembered for HTTPS_ISSUER, never for another issuer
+    claimed = jws({"iss": other}, {"x5c": pki.x5c(leaf)})
+    assert code_of(lambda: both.jose_issuer_key()(claimed)) == "trust.key_mismatch"
 
 
 @pytest.mark.parametrize(
@@ -503,14 +433,14 @@ def test_an_x5c_leaf_expired_at_the_clocks_time_is_a_key_mismatch(pki: Pki) -> N
     ],
     ids=["string", "empty", "number", "not-base64", "not-a-certificate", "garbage-second"],
 )
-def test_garbage_x5c_is_a_coded_key_mismatch(pki: Pki, x5c: Any) -> None:
+def test_garbage_x5c_is_a_coded_key_mismatch(pki: IssuerPki, x5c: Any) -> None:
     if isinstance(x5c, list) and x5c[:1] == ["VALID-LEAF"]:
         x5c[0] = pki.x5c(pki.leaf(BOARD, [x509.DNSName("kangoshi.mhlw.example.jp")]))[0]
     token = jws({"iss": HTTPS_ISSUER}, {"x5c": x5c})
     assert code_of(lambda: x5c_keys(pki).jose_issuer_key()(token)) == "trust.key_mismatch"
 
 
-def test_x5c_for_an_issuer_without_roots_or_not_trusted(pki: Pki) -> None:
+def test_x5c_for_an_issuer_without_roots_or_not_trusted(pki: IssuerPki) -> None:
     leaf = pki.leaf(BOARD, [x509.DNSName("kangoshi.mhlw.example.jp")])
     token = jws({"iss": HTTPS_ISSUER}, {"x5c": pki.x5c(leaf)})
     rootless = IssuerKeys(TrustRegistry([trusted(HTTPS_ISSUER)]))

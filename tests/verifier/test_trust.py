@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import os
 import tempfile
@@ -11,46 +10,30 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding
-from cryptography.x509.oid import NameOID
 from hypothesis import given
 from hypothesis import strategies as st
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, inspect, text
 
+from service_kit import migrate
+from service_kit.db import create_engine
 from tests.issuer.pg import postgres_server, temporary_schema
+from tests.verifier.issuer_pki import IssuerPki
 from vc_core.did import build_did_web_document, did_key_from_public_key
-from vc_core.errors import TrustError
+from vc_core.errors import StorageError, TrustError
 from vc_core.keys import generate_key, public_jwk
 from vc_schemas.sd_jwt_vc import vct_for
 from verifier.trust import TrustedIssuer, TrustRegistry
-from verifier.trust_sql import SqlTrustRegistry
+from verifier.trust_sql import METADATA, TRUST_MIGRATIONS, SqlTrustRegistry
 
 MHLW = ("厚生労働大臣", "Minister of Health, Labour and Welfare")
 BOARD_KEY = generate_key("p256")
 BOARD_DID = did_key_from_public_key(BOARD_KEY.public_key)
 WEB_DID = "did:web:kangoshi.mhlw.example.jp"
 HTTPS_ISSUER = "https://kangoshi.mhlw.example.jp"
-
-
-def root_der(common_name: str = "MHLW Test Root") -> bytes:
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
-    start = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(start)
-        .not_valid_after(start + dt.timedelta(days=3650))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    return certificate.public_bytes(Encoding.DER)
 
 
 def board(**changes: Any) -> TrustedIssuer:
@@ -74,7 +57,7 @@ def rich_registry() -> TrustRegistry:
         [
             board(),
             board(id=WEB_DID, did_document=web_document, vcts=frozenset({"urn:x:nurse"})),
-            board(id=HTTPS_ISSUER, x509_roots=(root_der(),), jwt_vc_issuer=metadata),
+            board(id=HTTPS_ISSUER, x509_roots=(IssuerPki().root_der,), jwt_vc_issuer=metadata),
         ]
     )
 
@@ -351,9 +334,23 @@ def test_a_row_edited_by_hand_is_checked_when_read(engine: Engine) -> None:
     assert raised.value.code == "trust.qualification_unknown"
 
 
-def test_a_missing_table_is_storage_failed(tmp_path: Path) -> None:
-    store = SqlTrustRegistry(create_engine(f"sqlite:///{tmp_path / 'empty.sqlite3'}"))
-    with pytest.raises(TrustError) as raised:
-        store.lookup(BOARD_DID)
-    assert raised.value.code == "trust.storage_failed"
+def test_the_migrations_build_exactly_the_table_and_run_both_ways(engine: Engine) -> None:
+    store = SqlTrustRegistry(engine)
+    store.create()
+    store.create()  # Idempotent: a second start finds the table at head.
+    with engine.connect() as connection:
+        options = {"version_table": TRUST_MIGRATIONS.version_table}
+        context = MigrationContext.configure(connection, opts=options)
+        assert context.get_current_revision() == "0001"
+        assert compare_metadata(context, METADATA) == []
+    migrate.downgrade(engine, TRUST_MIGRATIONS)
+    assert "trusted_issuers" not in inspect(engine).get_table_names()
+
+
+def test_a_registry_without_its_table_is_a_storage_error(tmp_path: Path) -> None:
+    engine = create_engine(f"sqlite:///{tmp_path / 'empty.sqlite3'}")
+    with pytest.raises(StorageError) as raised:
+        SqlTrustRegistry(engine).lookup(BOARD_DID)
+    assert raised.value.code == "storage.failed"
     assert os.fspath(tmp_path) not in raised.value.message
+    engine.dispose()
