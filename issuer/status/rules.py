@@ -35,6 +35,7 @@ __all__ = [
     "Cause",
     "Entry",
     "Setting",
+    "ValueOf",
     "Window",
     "active_window",
     "allocation_purposes",
