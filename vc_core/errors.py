@@ -250,6 +250,7 @@ CODES: Mapping[str, str] = {
     "trust.url_not_allowed": "The issuer's key URL is not https or not on the allowlist.",
     "trust.registry_invalid": "The trust registry file or entry is malformed.",
     "trust.qualification_unknown": "The credential names no qualification the catalogue knows.",
+    "trust.storage_failed": "The trust registry's database failed, so no issuer could be trusted.",
     # nonce.* (verifier-issued challenges for presentations, consumed once)
     "nonce.unknown": "The nonce was not issued by this verifier, or has been purged.",
     "nonce.reused": "The nonce has already been used: the presentation is a replay.",
