@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from typing import Any, TypedDict
+from typing import Any
 
 import pytest
 
@@ -15,19 +15,8 @@ from vc_core.errors import StatusError
 
 ISSUER = "did:web:kangoshi.example.jp"
 T0 = datetime(2025, 4, 1, 0, 0, tzinfo=UTC)
-
-
-class Why(TypedDict):
-    reason: str
-    legal_basis: str
-    actor: str
-
-
-WHY: Why = {
-    "reason": "医道審議会答申",
-    "legal_basis": "保健師助産師看護師法第14条",
-    "actor": "mhlw",
-}
+REASON, BASIS, ACTOR = "医道審議会答申", "保健師助産師看護師法第14条", "mhlw"
+WHY = {"reason": REASON, "legal_basis": BASIS, "actor": ACTOR}
 
 
 @pytest.fixture
@@ -69,8 +58,11 @@ def test_an_actor_longer_than_the_audit_log_keeps_is_refused(registry: StatusReg
 
 def test_a_complete_cause_is_recorded(registry: StatusRegistry) -> None:
     registry.allocate("urn:uuid:c1", issuer=ISSUER)
-    registry.suspend(credential_id="urn:uuid:c1", ends_at=T0 + timedelta(days=30), **WHY)
-    registry.revoke(credential_id="urn:uuid:c1", **WHY)
+    until = T0 + timedelta(days=30)
+    registry.suspend(
+        credential_id="urn:uuid:c1", ends_at=until, reason=REASON, legal_basis=BASIS, actor=ACTOR
+    )
+    registry.revoke(credential_id="urn:uuid:c1", reason=REASON, legal_basis=BASIS, actor=ACTOR)
     last = registry.audit_log(credential_id="urn:uuid:c1")[-1]
     assert (last.action, last.reason, last.legal_basis, last.actor) == ("revoke", *WHY.values())
 

@@ -9,11 +9,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from issuer.status.messages import ReasonCode
+from issuer.status.records import Schedule
 from issuer.status.rules import (
     Entry,
     ValueOf,
-    Window,
-    active_window,
+    active_schedule,
     allocation_purposes,
     cancelled_end,
     cause_of,
@@ -35,6 +35,17 @@ def _entries(credential: str, subject: str | None, purposes: tuple[str, ...]) ->
 
 def _values(values: dict[tuple[str, str], int]) -> ValueOf:
     return lambda entry: values.get((entry.credential_id, entry.purpose), 0)
+
+
+def _window(
+    number: int,
+    target: tuple[str | None, str | None],
+    code: int,
+    starts_at: datetime,
+    ends_at: datetime | None,
+) -> Schedule:
+    """A suspension of a credential ``(id, None)`` or a subject ``(None, id)``."""
+    return Schedule(number, *target, code, starts_at, ends_at, "test", "test", "tester")
 
 
 def test_a_cause_needs_every_part() -> None:
@@ -101,29 +112,30 @@ def test_due_marks_only_move_forward() -> None:
 
 def test_the_earliest_active_schedule_of_credential_or_subject_wins() -> None:
     windows = [
-        Window(1, None, "s", 2, T0 + timedelta(days=1), None),
-        Window(2, "c1", None, 1, T0, T0 + timedelta(days=3)),
-        Window(3, "c9", None, 1, T0 - timedelta(days=5), None),
-        Window(4, None, "other", 1, T0 - timedelta(days=5), None),
+        _window(1, (None, "s"), 2, T0 + timedelta(days=1), None),
+        _window(2, ("c1", None), 1, T0, T0 + timedelta(days=3)),
+        _window(3, ("c9", None), 1, T0 - timedelta(days=5), None),
+        _window(4, (None, "other"), 1, T0 - timedelta(days=5), None),
     ]
-    assert active_window(windows, "c1", "s", T0) == windows[1]
-    assert active_window(windows, "c1", "s", T0 + timedelta(days=3)) == windows[0]
-    assert active_window(windows, "c2", "s", T0) is None
-    assert active_window(windows, "c2", None, T0 + timedelta(days=9)) is None
+    assert active_schedule(windows, "c1", "s", T0) == windows[1]
+    assert active_schedule(windows, "c1", "s", T0 + timedelta(days=3)) == windows[0]
+    assert active_schedule(windows, "c2", "s", T0) is None
+    assert active_schedule(windows, "c2", None, T0 + timedelta(days=9)) is None
 
 
 _moments = st.integers(min_value=-10, max_value=10).map(lambda d: T0 + timedelta(days=d))
 
 
 @st.composite
-def _windows(draw: st.DrawFn) -> list[Window]:
+def _windows(draw: st.DrawFn) -> list[Schedule]:
     found = []
     for number in range(draw(st.integers(min_value=0, max_value=5))):
         starts = draw(_moments)
         length = draw(st.none() | st.integers(min_value=1, max_value=8))
         ends = None if length is None else starts + timedelta(days=length)
         target = draw(st.sampled_from([("c1", None), ("c2", None), (None, "s")]))
-        found.append(Window(number, *target, draw(st.sampled_from([1, 2])), starts, ends))
+        code = draw(st.sampled_from([1, 2]))
+        found.append(_window(number, target, code, starts, ends))
     return found
 
 
@@ -134,7 +146,7 @@ def _windows(draw: st.DrawFn) -> list[Window]:
     values=st.dictionaries(st.sampled_from(["suspension", "message"]), st.integers(0, 7)),
 )
 def test_reconciling_sets_exactly_what_the_schedules_say_and_then_rests(
-    windows: list[Window], now: datetime, revoked: bool, values: dict[str, int]
+    windows: list[Schedule], now: datetime, revoked: bool, values: dict[str, int]
 ) -> None:
     entries = _entries("c1", "s", ("revocation", "suspension", "message"))
     state = {("c1", p): v for p, v in values.items()} | {("c1", "revocation"): int(revoked)}

@@ -10,7 +10,6 @@ import datetime as dt
 import multiprocessing
 import re
 import threading
-from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 
 import pytest
@@ -30,18 +29,9 @@ VERIFIER = "https://employer.example.jp"
 _WORKERS = 6
 
 
-@pytest.fixture(params=["memory", "sqlite", "postgresql"])
-def store(request: pytest.FixtureRequest) -> Iterator[NonceStore]:
-    if request.param == "memory":
-        yield InMemoryNonceStore()
-        return
-    url = request.getfixturevalue("sqlite_url" if request.param == "sqlite" else "postgres_url")
-    engine = create_engine(url)
-    try:
-        upgrade(engine, KIT_MIGRATIONS)
-        yield SqlNonceStore(engine)
-    finally:
-        engine.dispose()
+@pytest.fixture
+def store(nonce_store: NonceStore) -> NonceStore:
+    return nonce_store
 
 
 def _issue(store: NonceStore, *, now: dt.datetime = NOW, ttl: dt.timedelta = TTL) -> Nonce:
