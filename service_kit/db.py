@@ -130,6 +130,9 @@ def _parse(url: str | URL) -> URL:
         raise StorageError("storage.url_invalid", "the database URL does not parse") from exc
     if parsed.drivername in ("postgresql", "postgres"):
         return parsed.set(drivername="postgresql+psycopg")
+    if parsed.drivername in ("sqlite", "sqlite+pysqlite") and parsed.query:
+        # The driver would ignore unknown options with a warning; shikaku sets its own.
+        raise StorageError("storage.url_invalid", "a SQLite URL takes no options")
     if parsed.drivername in ("postgresql+psycopg", "sqlite", "sqlite+pysqlite"):
         return parsed
     raise StorageError(
@@ -184,7 +187,12 @@ def is_transient(exc: DBAPIError, *, unique: bool = False) -> bool:
     sqlstate = getattr(exc.orig, "sqlstate", None)
     if sqlstate is not None:
         return sqlstate in _RETRY_SQLSTATES or (unique and sqlstate == _UNIQUE_VIOLATION)
-    message = str(exc.orig).lower()
+    return _is_busy(exc)
+
+
+def _is_busy(exc: SQLAlchemyError) -> bool:
+    """SQLite's "database is locked": another connection held the lock past busy_timeout."""
+    message = str(exc.orig if isinstance(exc, DBAPIError) else exc).lower()
     return "database is locked" in message or "database is busy" in message
 
 
@@ -229,7 +237,8 @@ def transact(
 
 
 def _storage_error(exc: SQLAlchemyError, connected: bool) -> StorageError:
-    unavailable = not connected or isinstance(exc, sa.exc.TimeoutError)
+    # Contention while connecting (SQLite's lock) is a failure to get through, not absence.
+    unavailable = isinstance(exc, sa.exc.TimeoutError) or not (connected or _is_busy(exc))
     return StorageError("storage.unavailable" if unavailable else "storage.failed", describe(exc))
 
 

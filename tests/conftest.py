@@ -1,4 +1,5 @@
-"""Shared fixtures: the vectors folder, a guard that fails any network access, databases."""
+"""Shared fixtures: the vectors folder, a guard that fails any network access, databases,
+nonce stores."""
 
 from __future__ import annotations
 
@@ -11,6 +12,9 @@ from typing import Any
 import pytest
 from hypothesis import settings
 
+from service_kit.db import create_engine
+from service_kit.migrate import KIT_MIGRATIONS, upgrade
+from service_kit.nonces import InMemoryNonceStore, NonceStore, SqlNonceStore
 from tests.issuer.pg import postgres_server, temporary_schema
 
 # No per-example deadline: shikaku measures speed in `make bench`, never with
@@ -110,3 +114,18 @@ def db_url(request: pytest.FixtureRequest) -> str:
     url = request.getfixturevalue(name)
     assert isinstance(url, str)
     return url
+
+
+@pytest.fixture(params=["memory", "sqlite", "postgresql"])
+def nonce_store(request: pytest.FixtureRequest) -> Iterator[NonceStore]:
+    """Each nonce store in turn: in memory, on SQLite, on PostgreSQL (migrated)."""
+    if request.param == "memory":
+        yield InMemoryNonceStore()
+        return
+    url = request.getfixturevalue("sqlite_url" if request.param == "sqlite" else "postgres_url")
+    engine = create_engine(url)
+    try:
+        upgrade(engine, KIT_MIGRATIONS)
+        yield SqlNonceStore(engine)
+    finally:
+        engine.dispose()

@@ -13,7 +13,16 @@ from vc_core.errors import CODES, StatusError
 from vc_core.problems import problem_document, problem_of
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ["vc_core", "vc_schemas", "jpki_bridge", "issuer", "holder", "verifier", "cli"]
+PACKAGES = [
+    "vc_core",
+    "vc_schemas",
+    "jpki_bridge",
+    "service_kit",
+    "issuer",
+    "holder",
+    "verifier",
+    "cli",
+]
 
 
 def test_network_access_fails_during_tests() -> None:

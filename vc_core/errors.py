@@ -316,6 +316,16 @@ class ShikakuError(Exception):
         """A JSON-ready view: ``{"code", "message", **details}``."""
         return {"code": self.code, "message": self.message, **self.details}
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Pickled with its code, so it crosses process boundaries (worker pools) intact.
+        return (_restore, (type(self), self.code, self.message, self.details))
+
+
+def _restore(
+    cls: type[ShikakuError], code: str, message: str, details: dict[str, Any]
+) -> ShikakuError:
+    return cls(code, message, **details)
+
 
 class CodecError(ShikakuError):
     prefix = "codec"

@@ -16,14 +16,13 @@ from sqlalchemy import ColumnElement, and_, case, or_, select
 from sqlalchemy.orm import Session
 
 from issuer.status.models import AuditRow, EntryRow, ListRow, ScheduleRow
-from issuer.status.records import StatusChange
+from issuer.status.records import Schedule, StatusChange, schedule_of
 from issuer.status.rules import (
     PURPOSE_RANK,
     Cause,
     Entry,
     Setting,
     ValueOf,
-    Window,
     changes_needed,
     reconcile_settings,
 )
@@ -53,10 +52,6 @@ class LockedList:
 
 def _entry(row: EntryRow) -> Entry:
     return Entry(row.credential_id, row.subject_id, row.purpose, row.list_id, row.idx)
-
-
-def _window(row: ScheduleRow) -> Window:
-    return Window(row.id, row.credential_id, row.subject_id, row.code, row.starts_at, row.ends_at)
 
 
 def entries_of(
@@ -125,7 +120,7 @@ def stored_values(session: Session, entries: Iterable[Entry]) -> ValueOf:
     return lambda entry: packed[entry.list_id].get(entry.index)
 
 
-def _active_windows(session: Session, entries: Sequence[Entry], now: datetime) -> list[Window]:
+def _active_schedules(session: Session, entries: Sequence[Entry], now: datetime) -> list[Schedule]:
     """The schedules active at ``now`` that name these entries' credentials or subjects."""
     credentials = sorted({e.credential_id for e in entries})
     subjects = sorted({e.subject_id for e in entries if e.subject_id is not None})
@@ -139,7 +134,7 @@ def _active_windows(session: Session, entries: Sequence[Entry], now: datetime) -
             or_(ScheduleRow.ends_at.is_(None), ScheduleRow.ends_at > now),
         )
     )
-    return [_window(row) for row in rows]
+    return [schedule_of(row) for row in rows]
 
 
 def reconcile(
@@ -150,8 +145,8 @@ def reconcile(
         return ()
     entries = entries_of(session, credential_ids=credential_ids)
     locked = lock_lists(session, {e.list_id for e in entries})
-    windows = _active_windows(session, entries, now)
-    settings = reconcile_settings(entries, windows, locked_values(locked), now)
+    schedules = _active_schedules(session, entries, now)
+    settings = reconcile_settings(entries, schedules, locked_values(locked), now)
     return apply(session, locked, settings, now, cause)
 
 

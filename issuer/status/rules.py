@@ -25,7 +25,7 @@ from datetime import datetime
 from typing import Final
 
 from issuer.status.messages import ReasonCode
-from issuer.status.records import PURPOSES
+from issuer.status.records import PURPOSES, Schedule
 from vc_core.errors import StatusError
 
 __all__ = [
@@ -35,8 +35,8 @@ __all__ = [
     "Cause",
     "Entry",
     "Setting",
-    "Window",
-    "active_window",
+    "ValueOf",
+    "active_schedule",
     "allocation_purposes",
     "by_credential",
     "cancelled_end",
@@ -83,18 +83,6 @@ class Entry:
     purpose: str
     list_id: int
     index: int
-
-
-@dataclass(frozen=True)
-class Window:
-    """A suspension schedule as the rules see it: whom it names, its code, its period."""
-
-    id: int
-    credential_id: str | None
-    subject_id: str | None
-    code: int
-    starts_at: datetime
-    ends_at: datetime | None
 
 
 #: An entry and the value it should hold.
@@ -248,13 +236,13 @@ def due_marks(
     )
 
 
-def active_window(
-    windows: Iterable[Window], credential_id: str, subject_id: str | None, now: datetime
-) -> Window | None:
+def active_schedule(
+    schedules: Iterable[Schedule], credential_id: str, subject_id: str | None, now: datetime
+) -> Schedule | None:
     """The earliest schedule of the credential or its subject that is active at ``now``."""
     active = [
         w
-        for w in windows
+        for w in schedules
         if (
             w.credential_id == credential_id
             or (w.subject_id is not None and w.subject_id == subject_id)
@@ -266,13 +254,13 @@ def active_window(
 
 
 def reconcile_settings(
-    entries: Iterable[Entry], windows: Sequence[Window], value_of: ValueOf, now: datetime
+    entries: Iterable[Entry], schedules: Sequence[Schedule], value_of: ValueOf, now: datetime
 ) -> list[Setting]:
     """The suspension and message values each credential's schedules call for at ``now``."""
     settings: list[Setting] = []
     for purposes in by_credential(entries).values():
         first = next(iter(purposes.values()))
-        active = active_window(windows, first.credential_id, first.subject_id, now)
+        active = active_schedule(schedules, first.credential_id, first.subject_id, now)
         if "suspension" in purposes:
             settings.append((purposes["suspension"], 0 if active is None else 1))
         revocation = purposes.get("revocation")

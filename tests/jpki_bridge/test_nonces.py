@@ -8,33 +8,21 @@ is in ``tests/service_kit/test_nonces.py``.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 
 import pytest
 
 from jpki_bridge.challenge import check_nonce
 from jpki_bridge.nonces import consume_challenge, issue_challenge
-from service_kit.db import create_engine
-from service_kit.migrate import KIT_MIGRATIONS, upgrade
-from service_kit.nonces import InMemoryNonceStore, NonceStore, SqlNonceStore
+from service_kit.nonces import NonceStore
 from vc_core.errors import CardError
 
 NOW = dt.datetime(2026, 4, 1, 9, 0, tzinfo=dt.UTC)
 ORIGIN = "https://verify.example.jp"
 
 
-@pytest.fixture(params=["memory", "sqlite", "postgresql"])
-def store(request: pytest.FixtureRequest) -> Iterator[NonceStore]:
-    if request.param == "memory":
-        yield InMemoryNonceStore()
-        return
-    url = request.getfixturevalue("sqlite_url" if request.param == "sqlite" else "postgres_url")
-    engine = create_engine(url)
-    try:
-        upgrade(engine, KIT_MIGRATIONS)
-        yield SqlNonceStore(engine)
-    finally:
-        engine.dispose()
+@pytest.fixture
+def store(nonce_store: NonceStore) -> NonceStore:
+    return nonce_store
 
 
 def _code(store: NonceStore, nonce: str, *, now: dt.datetime, purpose: str = "issuance") -> str:
