@@ -228,6 +228,8 @@ CODES: Mapping[str, str] = {
     "status.message_set": "The credential's message entry is not 0; see the issuer's message.",
     "status.entry_missing": "The credential has no status entry, so its status cannot be known.",
     "status.type_unsupported": "A credentialStatus entry is of a type shikaku cannot check.",
+    "status.disposition_invalid": "The dispositions document does not verify or is not its list's.",
+    "status.disposition_missing": "The list's dispositions document has no item for a set entry.",
     # schema.* (vc_schemas: qualification catalogue, register records, JP profile of OB 3.0)
     "schema.catalogue_invalid": "The qualification catalogue data is malformed or inconsistent.",
     "schema.unknown_qualification": "No catalogue entry has that qualification id.",
