@@ -3,7 +3,8 @@
 Each command group is a sub-app in its own module. Every command parses its
 arguments, calls one function of a role or of ``vc_core``, and renders the
 result. A :class:`~vc_core.errors.ShikakuError` becomes one stderr line
-(``error: <code>: <message>``) and exit code 2; tracebacks never show locals.
+(``error: <code>: <message>``) and exit code 2, in one place for every command
+(:class:`cli.errors.GuardedGroup`, the root group); tracebacks never show locals.
 """
 
 from __future__ import annotations
@@ -19,10 +20,12 @@ from cli import schemas as schemas_cli
 from cli import status as status_cli
 from cli import trust as trust_cli
 from cli import vc as vc_cli
+from cli.errors import GuardedGroup
 from vc_core.errors import ShikakuError
 
 app = typer.Typer(
     name="shikaku",
+    cls=GuardedGroup,
     help="National qualifications as W3C Verifiable Credentials bound to the My Number Card.",
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,

@@ -23,12 +23,13 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
+from cli.errors import fail, writing
 from jpki_bridge.binding import create_proof
 from jpki_bridge.certs import CertKind, FourFacts, Sex, four_facts, x5t_s256
 from jpki_bridge.emulator import CardState, EmulatedCard
@@ -39,8 +40,9 @@ from jpki_bridge.pki import TestPerson, load_test_pki, make_test_pki
 from jpki_bridge.session import CardSession, CertSlot
 from jpki_bridge.signer import CardSigner
 from jpki_bridge.transport import IN_PROCESS_READER, InProcessTransport
-from vc_core.errors import CardError, KeyMaterialError
-from vc_core.keys import public_jwk, public_key_from_jwk
+from vc_core.errors import CardError
+from vc_core.jsonio import read_json
+from vc_core.keys import KEY_FILE_LIMITS, public_jwk, public_key_from_jwk
 
 app = typer.Typer(help="The My Number Card (JPKI): readers, PINs, certificates, proofs, emulator.")
 
@@ -65,47 +67,14 @@ LastTryOption = Annotated[
 
 _SEX = {Sex.MALE: "男 / male", Sex.FEMALE: "女 / female", Sex.OTHER: "その他 / other"}
 
-#: Bilingual messages for the card errors people meet most.
-_MESSAGES = {
-    "card.pcsc_unavailable": "PC/SCサービス(pcscd)に接続できません / cannot reach pcscd",
-    "card.no_reader": "カードリーダーが見つかりません / no card reader found",
-    "card.no_card": "カードが置かれていません / there is no card in the reader",
-    "card.not_jpki": "マイナンバーカードではありません / this is not a My Number Card",
-    "card.transport": "カードとの通信が切れました / the card connection failed",
-    "card.pin_blocked": (
-        "暗証番号がロックされています。市区町村の窓口で解除してください"
-        " / the PIN is blocked; a municipal office can reset it"
-    ),
-    "card.pin_last_try": (
-        "残り1回です。続けるには --allow-last-try を付けてください"
-        " / one try left; pass --allow-last-try to use it"
-    ),
-    "card.pin_format": (
-        "暗証番号の形式が違います(回数は減っていません)"
-        " / the PIN has the wrong form (no try was spent)"
-    ),
-    "card.security_status": "暗証番号の照合が必要です / the card needs the PIN first",
-}
-
-
-def _describe(exc: CardError) -> str:
-    if exc.code == "card.pin_incorrect":
-        left = exc.details.get("retries_left")
-        return f"暗証番号が違います。残り{left}回 / wrong PIN; {left} tries left"
-    return _MESSAGES.get(exc.code, exc.message)
-
-
-def _fail(exc: CardError) -> NoReturn:
-    typer.echo(f"error: {exc.code}: {_describe(exc)}", err=True)
-    raise typer.Exit(2)
-
 
 @contextmanager
 def card_errors() -> Iterator[None]:
+    """Card errors as one bilingual line and exit 2, right where a card is used."""
     try:
         yield
     except CardError as exc:
-        _fail(exc)
+        fail(exc)
 
 
 def open_session(reader: str | None, emulator: Path | None) -> CardSession:
@@ -284,16 +253,14 @@ def sign_challenge(
     if out is None:
         typer.echo(text, nl=False)
     else:
-        out.write_text(text, encoding="utf-8")
+        with writing(out):
+            out.write_text(text, encoding="utf-8")
         typer.echo(f"proof written to {out}", err=True)
 
 
 def _read_public_jwk(path: Path) -> dict[str, str]:
     """The public members of a JWK file (a private JWK's ``d`` is never read further)."""
-    try:
-        return public_jwk(public_key_from_jwk(json.loads(path.read_text(encoding="utf-8"))))
-    except (OSError, ValueError, KeyMaterialError) as exc:
-        raise typer.BadParameter(f"cannot read a JWK from {path}") from exc
+    return public_jwk(public_key_from_jwk(read_json(path, limits=KEY_FILE_LIMITS)))
 
 
 @app.command("make-test-pki")
@@ -338,6 +305,8 @@ def make_test_pki_command(
 
 def _provision(state: Path, pki: Path | None) -> Path:
     """Provision a new emulated card in ``state`` from ``pki`` (or a fresh test PKI)."""
+    if state.exists() and not state.is_dir():
+        raise CardError("card.emulator_state", f"{state} is a file, not a folder")
     if pki is None:
         pki = state / "pki"
         make_test_pki().save(pki)

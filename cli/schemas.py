@@ -17,7 +17,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from cli.errors import writing
 from vc_core.errors import JsonLdError, LoaderError
+from vc_core.jsonio import read_json
 from vc_core.jsonld.loader import BUNDLED as CORE_BUNDLED
 from vc_core.jsonld.processor import expand
 from vc_schemas.builder import IssuerProfile
@@ -117,17 +119,13 @@ def _expansion_problems(document: Any) -> list[FieldError]:
 
 @app.command("validate")
 def validate(
-    file: Annotated[Path, typer.Argument(help="A credential as a JSON file.", exists=True)],
+    file: Annotated[Path, typer.Argument(help="A credential as a JSON file.")],
     kind: Annotated[
         Kind, typer.Option("--kind", help="An issued credential or a disclosed derivation.")
     ] = Kind.credential,
 ) -> None:
     """Validate a credential: JSON Schema, catalogue, and JSON-LD safe mode. Exit 1 if refused."""
-    try:
-        document = json.loads(file.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        typer.echo(f"error: {file} is not a JSON file: {exc}", err=True)
-        raise typer.Exit(2) from None
+    document = read_json(file)  # Strict JSON: a repeated member is input.duplicate_key.
     problems = credential_problems(document, kind=kind.value)
     if isinstance(document, dict):
         problems += _expansion_problems(document)
@@ -149,6 +147,12 @@ def contexts(
     ] = False,
 ) -> None:
     """Write every bundled context and schema, with index.json mapping URL → file."""
+    with writing(out):
+        count = _write_contexts(out, include_core=include_core)
+    typer.echo(f"wrote {count} document(s) and index.json to {out}")
+
+
+def _write_contexts(out: Path, *, include_core: bool) -> int:
     index: dict[str, str] = {}
     for document in BUNDLED:
         source = resources.files("vc_schemas") / document.path
@@ -166,4 +170,4 @@ def contexts(
     (out / "index.json").write_text(
         json.dumps(index, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
     )
-    typer.echo(f"wrote {len(index)} document(s) and index.json to {out}")
+    return len(index)

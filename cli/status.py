@@ -20,7 +20,6 @@ suspension ``--until`` a day ends as that day begins, so the holder may practise
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta, timezone
 from enum import StrEnum
@@ -29,13 +28,15 @@ from typing import Annotated, Any
 
 import typer
 
+from cli.errors import writing
 from cli.loader import cli_loader
 from issuer.status import RegistryConfig, StatusChange, StatusRegistry, default_url
 from issuer.status.publish import StatusPublisher
 from vc_core.codecs import b64url_encode
+from vc_core.jsonio import read_bytes, read_json
 from vc_core.keys import load_key
 from vc_core.status import MIN_ENTRIES, PackedStatusList, encode_list, encode_lst
-from vc_core.status.inspect import decode_any
+from vc_core.status.inspect import LIST_LIMITS, decode_any
 from vc_core.verdict import Verdict
 from verifier.status import FetchPolicy, StatusChecker, StatusListFetcher
 
@@ -49,15 +50,6 @@ _DEFAULT_DATA_DIR = Path(".shikaku")
 class Format(StrEnum):
     w3c = "w3c"
     ietf = "ietf"
-
-
-def _read(path: str) -> bytes:
-    if path == "-":
-        return sys.stdin.buffer.read()
-    try:
-        return Path(path).read_bytes()
-    except OSError as exc:
-        raise typer.BadParameter(f"cannot read {path}: {exc.strerror}") from exc
 
 
 def _print_json(value: Any) -> None:
@@ -75,7 +67,8 @@ def decode(
     status_size: Annotated[int, typer.Option(help="statusSize of a bare W3C encodedList")] = 1,
 ) -> None:
     """Decode a status list (without verifying any signature) and show its set entries."""
-    decoded = decode_any(_read(file), bits=bits, status_size=status_size)
+    data = read_bytes(file, limits=LIST_LIMITS)
+    decoded = decode_any(data, bits=bits, status_size=status_size)
     summary = decoded.to_json()
     if as_json:
         _print_json(summary)
@@ -133,10 +126,7 @@ def check(
     max_bytes: Annotated[int, typer.Option(help="Largest list to download")] = 2 * 1024 * 1024,
 ) -> None:
     """Fetch and verify the credential's status lists; print the status checks."""
-    try:
-        document = json.loads(_read(credential))
-    except ValueError as exc:
-        raise typer.BadParameter("the credential is not JSON") from exc
+    document = read_json(credential)
     fetcher = StatusListFetcher(
         FetchPolicy(allow=tuple(allow or ()), max_bytes=max_bytes, timeout=timeout)
     )
@@ -354,13 +344,14 @@ def publish(
     try:
         publisher = StatusPublisher(registry, signer=load_key(key), loader=cli_loader())
         publications = publisher.publish_all()  # status.nothing_published: exit 2.
-        out.mkdir(parents=True, exist_ok=True)
         written = []
-        for publication in publications:
-            name = publication.url.rstrip("/").rsplit("/", 1)[-1]
-            file = name + (".jwt" if publication.format == "jwt" else "")
-            (out / file).write_bytes(publication.body)
-            written.append({"url": publication.url, "file": file, "etag": publication.etag})
+        with writing(out):
+            out.mkdir(parents=True, exist_ok=True)
+            for publication in publications:
+                name = publication.url.rstrip("/").rsplit("/", 1)[-1]
+                file = name + (".jwt" if publication.format == "jwt" else "")
+                (out / file).write_bytes(publication.body)
+                written.append({"url": publication.url, "file": file, "etag": publication.etag})
     finally:
         registry.close()
     _print_json(written)

@@ -1,8 +1,15 @@
 """``shikaku vc``: sign, derive, verify and canonicalize credentials.
 
-Input is a file path or ``-`` for standard input. With ``--jsonl``, ``sign``
-and ``verify`` read one credential per line and write one result per line, in
-one process: that is how a board signs its whole register.
+Input is a file path or ``-`` for standard input, read by the input boundary
+(:mod:`vc_core.jsonio`: strict UTF-8 and JSON, with limits; a refusal is an
+``input.*`` code). With ``--jsonl``, ``sign`` and ``verify`` read one credential
+per line and write one result per line, in one process: that is how a board
+signs its whole register.
+
+``sign --jsonl`` goes on past a line it refuses: that line's output is
+``{"line": N, "error": {...}}``, standard error says ``error: line N: <code>: …``,
+and a summary follows at the end. It exits 0 when every line was signed and 2
+when some line was refused.
 
 ``verify`` prints a JSON verdict listing each check and exits 0 (verified),
 1 (not verified) or 2 (could not verify: malformed input, a refused URL, an
@@ -16,22 +23,23 @@ The JOSE forms (``sign --format dc+sd-jwt|vc+sd-jwt|vc+jwt``, ``present``, and
 from __future__ import annotations
 
 import json
-import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, TextIO
+from typing import Annotated, Any
 
 import typer
 
 from cli import vc_jose
 from cli.card import EmulatorOption, ReaderOption
+from cli.errors import EXIT_REFUSED
 from cli.loader import cli_loader
 from issuer.jose_forms import HolderBinding, TokenStatus
 from vc_core import di
 from vc_core.did import did_key_from_public_key
-from vc_core.errors import CredentialError, ShikakuError
+from vc_core.errors import CredentialError, InputError, ShikakuError
+from vc_core.jsonio import decode_utf8, iter_lines, loads, read_json, read_text
 from vc_core.jsonld.canon import canonize
 from vc_core.keys import SoftwareKey, load_key
 from vc_core.rdf.canon import canonicalize
@@ -53,29 +61,6 @@ class JoseFormat(StrEnum):
     dc_sd_jwt = "dc+sd-jwt"
     vc_sd_jwt = "vc+sd-jwt"
     vc_jwt = "vc+jwt"
-
-
-def _open(source: str) -> TextIO:
-    if source == "-":
-        return sys.stdin
-    try:
-        return Path(source).open(encoding="utf-8")
-    except OSError as exc:
-        raise typer.BadParameter(f"cannot read {source}: {exc.strerror}") from exc
-
-
-def _parse_json(text: str, where: str) -> Any:
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise CredentialError("credential.malformed", f"{where} is not JSON: {exc.msg}") from exc
-
-
-def _lines(source: str) -> Iterator[tuple[int, str]]:
-    with _open(source) as handle:
-        for number, line in enumerate(handle, start=1):
-            if line.strip():
-                yield number, line
 
 
 def _emit(document: Any, *, compact: bool = False) -> None:
@@ -204,19 +189,25 @@ def sign(
             return _sign_one(credential, key, chosen, pointers)
 
     if not jsonl:
-        with _open(source) as handle:
-            credential = _parse_json(handle.read(), source)
-        _emit_signed(sign_one(credential))
+        _emit_signed(sign_one(read_json(source)))
         return
-    failed = False
-    for number, line in _lines(source):
+    _sign_lines(source, sign_one)
+
+
+def _sign_lines(source: str, sign_one: Callable[[Any], Any]) -> None:
+    """Sign every line; report a refused line and go on; summarize; exit 2 if any failed."""
+    signed = refused = 0
+    for number, line in iter_lines(source):
         try:
-            _emit_signed(sign_one(_parse_json(line, f"line {number}")), compact=True)
+            _emit_signed(sign_one(loads(line, where=f"line {number}")), compact=True)
+            signed += 1
         except ShikakuError as exc:
-            failed = True
+            refused += 1
             _emit({"line": number, "error": exc.to_dict()}, compact=True)
-    if failed:
-        raise typer.Exit(2)
+            typer.echo(f"error: line {number}: {exc.code}: {exc.message}", err=True)
+    typer.echo(f"signed {signed} of {signed + refused} line(s); {refused} refused", err=True)
+    if refused:
+        raise typer.Exit(EXIT_REFUSED)
 
 
 @app.command("derive")
@@ -227,8 +218,7 @@ def derive(
     ],
 ) -> None:
     """Derive a selective disclosure that reveals only the mandatory and --reveal pointers."""
-    with _open(source) as handle:
-        credential = _parse_json(handle.read(), source)
+    credential = read_json(source)
     _emit(di.derive(credential, selective_pointers=reveal, loader=cli_loader()))
 
 
@@ -256,9 +246,15 @@ def _verify_text(text: str, where: str, jose: _JoseOptions) -> tuple[str, dict[s
         )
         return result.verdict.outcome, result.to_json()
     try:
-        verdict = _verdict(_parse_json(text, where))
+        verdict = _verdict(loads(text, where=where))
     except ShikakuError as exc:
-        verdict = Verdict((Check("credential", False, exc.code, exc.message),))
+        return _refused(exc)
+    return verdict.outcome, verdict.to_json()
+
+
+def _refused(exc: ShikakuError) -> tuple[str, dict[str, Any]]:
+    """An input that could not be read: the verdict "could not verify", with its code."""
+    verdict = Verdict((Check("credential", False, exc.code, exc.message),))
     return verdict.outcome, verdict.to_json()
 
 
@@ -285,14 +281,19 @@ def verify(
     """
     jose = _JoseOptions(nonce, audience, list(anchors or []))
     if not jsonl:
-        with _open(source) as handle:
-            text = handle.read()
-        outcome, report = _verify_text(text, source, jose)
+        try:
+            outcome, report = _verify_text(read_text(source), source, jose)
+        except InputError as exc:
+            outcome, report = _refused(exc)
         _emit(report)
         raise typer.Exit(_EXIT[outcome])
     worst = 0
-    for number, line in _lines(source):
-        outcome, report = _verify_text(line, f"line {number}", jose)
+    for number, line in iter_lines(source):
+        try:
+            where = f"line {number}"
+            outcome, report = _verify_text(decode_utf8(line, where=where), where, jose)
+        except InputError as exc:
+            outcome, report = _refused(exc)
         worst = max(worst, _EXIT[outcome])
         _emit({"line": number, **report}, compact=True)
     raise typer.Exit(worst)
@@ -324,8 +325,7 @@ def present(
     """Present an SD-JWT credential: keep the chosen claims, add a KB-JWT for the verifier."""
     if (kb_key is None) == (not card):
         raise typer.BadParameter("give --kb-key FILE or --card")
-    with _open(source) as handle:
-        text = handle.read()
+    text = read_text(source)
     typer.echo(
         vc_jose.present_text(
             text,
@@ -347,11 +347,8 @@ def canon(
     source: Annotated[str, typer.Argument(metavar="IN", help="JSON-LD or N-Quads file, or -")],
 ) -> None:
     """Print the RDFC-1.0 canonical N-Quads of a JSON-LD document or an N-Quads dataset."""
-    with _open(source) as handle:
-        text = handle.read()
-    try:
-        document = json.loads(text)
-    except ValueError:
+    text = read_text(source)
+    if text.lstrip()[:1] not in ("{", "["):  # N-Quads start with <, _: or a comment.
         typer.echo(canonicalize(parse_nquads(text)).text(), nl=False)
         return
-    typer.echo(canonize(document, loader=cli_loader()), nl=False)
+    typer.echo(canonize(loads(text, where=source), loader=cli_loader()), nl=False)

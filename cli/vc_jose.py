@@ -13,7 +13,6 @@ verify. Parsing and rendering only; the work is the roles' (issuer, holder, veri
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -31,8 +30,9 @@ from jpki_bridge.session import CardSession
 from jpki_bridge.validation import TrustAnchors
 from vc_core.di import default_verification_method
 from vc_core.did import did_key_from_public_key
-from vc_core.errors import CredentialError, KeyMaterialError
-from vc_core.keys import SoftwareKey, load_key, public_key_from_jwk
+from vc_core.errors import CredentialError, InputError
+from vc_core.jsonio import loads, read_json
+from vc_core.keys import KEY_FILE_LIMITS, SoftwareKey, load_key, public_key_from_jwk
 from verifier.jose import JoseVerification, verify_jose
 
 __all__ = [
@@ -50,22 +50,18 @@ def is_jose(text: str) -> bool:
     """Whether ``text`` is a JOSE form (compact JWS/SD-JWT, or an SD-JWT JSON serialization)
     rather than a JSON-LD credential secured with Data Integrity."""
     stripped = text.strip()
-    if not stripped.startswith("{"):
+    if not stripped.startswith(("{", "[")):
         return True
     try:
-        document = json.loads(stripped)
-    except ValueError:
-        return False
+        document = loads(stripped)
+    except InputError:
+        return False  # Not JSON: the Data Integrity path reports why.
     return isinstance(document, dict) and "payload" in document and "@context" not in document
 
 
 def load_holder_key(path: Path) -> HolderBinding:
     """A wallet key's binding from a JWK file (public or private; only the public part)."""
-    try:
-        jwk = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise KeyMaterialError("key.file_invalid", f"cannot read key file {path}") from exc
-    return HolderBinding.of_key(public_key_from_jwk(jwk))
+    return HolderBinding.of_key(public_key_from_jwk(read_json(path, limits=KEY_FILE_LIMITS)))
 
 
 @contextmanager

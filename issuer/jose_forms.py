@@ -34,6 +34,7 @@ from vc_core.jose.vc import issue_vc_sd_jwt, sign_vc_jwt
 from vc_core.keys import AnyPublicKey, Signer, public_jwk
 from vc_core.sdjwt import DEFAULT_DECOYS, Decoys, issue_sd_jwt_vc
 from vc_core.status import BitstringStatusListEntry
+from vc_core.vcdm import check_validity_dates
 from vc_schemas.builder import IssuerProfile, build_credential
 from vc_schemas.catalogue import Catalogue
 from vc_schemas.policy import DisclosurePolicy
@@ -130,6 +131,8 @@ def issue_jose_credential(
     """
     if form not in FORMS:
         raise SchemaError("schema.credential_invalid", f"unknown form {str(form)[:20]!r}")
+    # First, so that an impossible or out-of-range date is credential.validity_invalid.
+    check_validity_dates(credential)
     if validate:
         validate_credential(credential, catalogue=catalogue)
     cnf = holder.cnf() if holder is not None else None

@@ -54,7 +54,8 @@ from jpki_bridge.certs import (
     encode_utf8_string,
 )
 from jpki_bridge.pin import Pin, PinKind
-from vc_core.errors import CardError
+from vc_core.errors import CardError, InputError
+from vc_core.jsonio import DEFAULT_LIMITS, read_json
 from vc_core.mynumber import my_number_check_digit
 
 __all__ = [
@@ -73,6 +74,8 @@ _ROOT_OU = {
     CertKind.AUTH: "JPKI for user authentication",
     CertKind.SIGN: "JPKI for digital signature",
 }
+# person.json is a few hundred bytes (read with the input boundary's strict JSON).
+_PERSON_LIMITS = DEFAULT_LIMITS.with_max_bytes(64 * 1024)
 _JLIS_OU = "Japan Agency for Local Authority Information Systems"
 _CPS_URI = "http://www.jpki.go.jp/cps.html"
 
@@ -178,9 +181,18 @@ class TestPki:
         return dataclasses.replace(self, **changes)
 
     def save(self, out: Path) -> None:
-        """Write the PKI to a new directory ``out`` (``card.test_pki_invalid`` if it has files)."""
+        """Write the PKI to a new directory ``out`` (``card.test_pki_invalid`` if it has files,
+        or is a file, or cannot be written)."""
         out = Path(out)
-        if out.exists() and any(out.iterdir()):
+        try:
+            self._save(out)
+        except OSError as exc:
+            raise CardError(
+                "card.test_pki_invalid", f"cannot write a test PKI to {out}: {exc.strerror}"
+            ) from None
+
+    def _save(self, out: Path) -> None:
+        if out.is_dir() and any(out.iterdir()):
             raise CardError("card.test_pki_invalid", f"{out} is not empty; refusing to overwrite")
         out.mkdir(parents=True, exist_ok=True)
         for stem, cert, key in (
@@ -200,7 +212,7 @@ def load_test_pki(directory: Path) -> TestPki:
     """Read a directory written by :meth:`TestPki.save`."""
     directory = Path(directory)
     try:
-        data = json.loads((directory / "person.json").read_text(encoding="utf-8"))
+        data = read_json(directory / "person.json", limits=_PERSON_LIMITS)
         parts: dict[str, Any] = {}
         for stem in ("auth-ca", "sign-ca", "auth", "sign"):
             attr = stem.replace("-", "_")
@@ -219,8 +231,11 @@ def load_test_pki(directory: Path) -> TestPki:
             sign_pin=str(data["sign_pin"]),
             **parts,
         )
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise CardError("card.test_pki_invalid", f"cannot read test PKI at {directory}") from exc
+    except (InputError, OSError, ValueError, KeyError, TypeError) as exc:
+        detail = f" ({exc})" if isinstance(exc, InputError) else ""
+        raise CardError(
+            "card.test_pki_invalid", f"cannot read test PKI at {directory}{detail}"
+        ) from exc
 
 
 def root_name(kind: CertKind) -> x509.Name:

@@ -26,7 +26,8 @@ from urllib.parse import quote
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 
 from vc_core.codecs import b64url_decode, b64url_encode
-from vc_core.errors import CodecError, DidError, KeyMaterialError
+from vc_core.errors import CodecError, DidError, InputError, KeyMaterialError
+from vc_core.jsonio import loads
 from vc_core.keys import AnyPublicKey, public_jwk, public_key_from_jwk
 from vc_core.multikey import PublicKey, decode_multikey_public, encode_multikey_public
 
@@ -243,9 +244,9 @@ def _did_key_method(did: str) -> VerificationMethod:
 
 def _did_jwk_method(did: str) -> VerificationMethod:
     try:
-        jwk = json.loads(b64url_decode(did.removeprefix("did:jwk:")))
+        jwk = loads(b64url_decode(did.removeprefix("did:jwk:")), where="the did:jwk")
         key = public_key_from_jwk(jwk)
-    except (CodecError, KeyMaterialError, ValueError) as exc:
+    except (CodecError, InputError, KeyMaterialError) as exc:
         raise DidError("did.invalid", "did:jwk does not hold a public JWK") from exc
     if isinstance(jwk, dict) and "d" in jwk:
         raise DidError("did.invalid", "did:jwk must not carry a private key")

@@ -97,6 +97,7 @@ CODES: Mapping[str, str] = {
     "jsonld.undefined_term": "A term has no definition, so JSON-LD would drop it unsigned.",
     "jsonld.relative_iri": "An IRI is relative, so JSON-LD would drop it unsigned.",
     "jsonld.invalid": "The document is not valid JSON-LD.",
+    "jsonld.too_large": "The document holds more JSON values than JSON-LD processing may take on.",
     # canon.*
     "canon.nquads_invalid": "Text is not valid N-Quads.",
     "canon.poison_graph": "The dataset needs more work than the canonicalization limit allows.",
@@ -113,6 +114,7 @@ CODES: Mapping[str, str] = {
     "proof.purpose_mismatch": "The proof's proofPurpose is not the one expected.",
     "proof.challenge_mismatch": "The proof's challenge or domain is not the one expected.",
     "proof.created_invalid": "The proof's created or expires time is malformed or out of range.",
+    "proof.base_proof": "An ecdsa-sd-2023 base proof was presented; verifiers accept derived ones.",
     # selection.*
     "selection.pointer_invalid": "A JSON pointer is malformed or selects nothing.",
     "selection.pointer_mandatory": "A selective pointer is required but none was given.",
@@ -286,6 +288,7 @@ CODES: Mapping[str, str] = {
     # config.* (service settings)
     "config.invalid": "The service settings do not parse, or a value is out of range.",
     "config.secret_placeholder": "Outside development, a secret is a placeholder or too short.",
+    "input.unwritable": "The output cannot be written (a missing folder, or a file in the way).",
 }
 
 

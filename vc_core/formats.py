@@ -19,13 +19,13 @@ Detection reads only the shape and the JOSE header ``typ``; nothing is verified 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any
 
 from vc_core.codecs import b64url_decode
-from vc_core.errors import CodecError, CredentialError
+from vc_core.errors import CodecError, CredentialError, InputError
+from vc_core.jsonio import loads
 
 __all__ = ["JOSE_FORMATS", "Format", "detect_format", "jose_typ"]
 
@@ -52,8 +52,8 @@ _TYPES = {f.value: f for f in JOSE_FORMATS}
 def jose_typ(compact_jws: str) -> str | None:
     """The ``typ`` of a compact JWS header, normalised (RFC 7515 §4.1.9), or None."""
     try:
-        header = json.loads(b64url_decode(compact_jws.split(".", 1)[0]))
-    except (CodecError, ValueError, RecursionError):
+        header = loads(b64url_decode(compact_jws.split(".", 1)[0]), where="the JOSE header")
+    except (CodecError, InputError):
         return None
     typ = header.get("typ") if isinstance(header, dict) else None
     if not isinstance(typ, str):
@@ -64,6 +64,9 @@ def jose_typ(compact_jws: str) -> str | None:
 def detect_format(value: str | Mapping[str, Any]) -> Format:
     """The form of ``value`` (text, or already parsed JSON), else ``credential.malformed``.
 
+    Text that starts like JSON is read by :func:`vc_core.jsonio.loads`, so JSON that is not
+    strict or over a limit raises its own ``input.*`` code.
+
     A JSON object with ``@context`` is Data Integrity: a presentation when its ``type`` names
     ``VerifiablePresentation``, else a credential. A JSON object with ``payload`` is the JWS
     JSON serialization of an SD-JWT (RFC 9901 §8). Text with ``~`` is a compact SD-JWT; a
@@ -73,10 +76,7 @@ def detect_format(value: str | Mapping[str, Any]) -> Format:
         return _from_json(value)
     stripped = value.strip()
     if stripped.startswith("{"):
-        try:
-            document = json.loads(stripped)
-        except (ValueError, RecursionError) as exc:
-            raise CredentialError("credential.malformed", "the input is not JSON") from exc
+        document = loads(stripped)
         if not isinstance(document, Mapping):
             raise CredentialError("credential.malformed", "the input is not a JSON object")
         return _from_json(document)

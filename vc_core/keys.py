@@ -32,9 +32,11 @@ from cryptography.hazmat.primitives.asymmetric.utils import (
 )
 
 from vc_core.codecs import b64url_decode, b64url_encode
-from vc_core.errors import CodecError, KeyMaterialError, ProofError
+from vc_core.errors import CodecError, InputError, KeyMaterialError, ProofError
+from vc_core.jsonio import DEFAULT_LIMITS, read_json
 
 __all__ = [
+    "KEY_FILE_LIMITS",
     "AnyPublicKey",
     "KeyType",
     "Signer",
@@ -50,6 +52,8 @@ __all__ = [
 KeyType = Literal["p256", "p384", "ed25519"]
 AnyPublicKey = ec.EllipticCurvePublicKey | ed25519.Ed25519PublicKey | rsa.RSAPublicKey
 
+#: A JWK file is well under 1 KB (an RSA-4096 JWK about 3.5 KB); larger is not a key file.
+KEY_FILE_LIMITS = DEFAULT_LIMITS.with_max_bytes(64 * 1024)
 _EC = {"P-256": (ec.SECP256R1, hashes.SHA256, 32), "P-384": (ec.SECP384R1, hashes.SHA384, 48)}
 _EC_BY_NAME = {"secp256r1": "P-256", "secp384r1": "P-384"}
 
@@ -121,9 +125,20 @@ class SoftwareKey:
         return jwk
 
     def save(self, path: Path) -> None:
-        """Write the private JWK to ``path``, created with mode 0600; refuses to overwrite."""
+        """Write the private JWK to ``path``, created with mode 0600.
+
+        Never overwrites: an existing ``path``, a missing folder or one that cannot be
+        written is ``input.unwritable``.
+        """
         data = json.dumps(self.private_jwk(), indent=2).encode() + b"\n"
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            raise InputError(
+                "input.unwritable", f"{path} already exists; shikaku never overwrites a key"
+            ) from None
+        except OSError as exc:
+            raise InputError("input.unwritable", f"cannot create {path}: {exc.strerror}") from None
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
 
@@ -139,12 +154,12 @@ def generate_key(key_type: KeyType) -> SoftwareKey:
 
 
 def load_key(path: Path) -> SoftwareKey:
-    """Read a private JWK file written by :meth:`SoftwareKey.save` (or any P-256/Ed25519 JWK)."""
-    try:
-        jwk = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise KeyMaterialError("key.file_invalid", f"cannot read key file {path}") from exc
-    return private_key_from_jwk(jwk)
+    """Read a private JWK file written by :meth:`SoftwareKey.save` (or any P-256/Ed25519 JWK).
+
+    The file is read by the input boundary (:func:`vc_core.jsonio.read_json`): a missing file
+    or one that is not strict JSON raises its ``input.*`` code.
+    """
+    return private_key_from_jwk(read_json(path, limits=KEY_FILE_LIMITS))
 
 
 def private_key_from_jwk(jwk: Any) -> SoftwareKey:

@@ -12,7 +12,9 @@ Rules checked:
 - ``issuer`` is a URL or an object with a URL ``id`` (§4.7).
 - ``credentialSubject`` is an object or a non-empty list of objects (§4.8).
 - ``validFrom`` / ``validUntil`` are dateTimeStamps, in order, and bracket
-  ``now`` when a time is given (§4.9).
+  ``now`` when a time is given (§4.9). A dateTimeStamp must name a real instant
+  (no 30 February, no hour 25) whose UTC time falls in the years 1 to 9999, the range
+  every verifier can represent; :func:`check_validity_dates` applies this when signing.
 - ``credentialStatus`` entries have a ``type``; a ``BitstringStatusListEntry``
   has ``statusPurpose``, a numeric-string ``statusListIndex`` and a URL
   ``statusListCredential`` (§4.10; Bitstring Status List §2.1).
@@ -28,14 +30,20 @@ import base64
 import hashlib
 import re
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from vc_core.codecs import multibase_decode
 from vc_core.errors import CodecError, CredentialError
 from vc_core.jsonld.loader import CREDENTIALS_V2
 
-__all__ = ["check_related_resource", "credential_problems", "validate_credential"]
+__all__ = [
+    "check_related_resource",
+    "check_validity_dates",
+    "credential_problems",
+    "datetime_stamp",
+    "validate_credential",
+]
 
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+\-.]*:\S+$")
 _DATETIME = re.compile(r"^-?\d{4,}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
@@ -52,13 +60,33 @@ def _as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
-def _parse_time(value: Any, member: str) -> datetime:
+def datetime_stamp(value: Any) -> datetime | None:
+    """``value`` as an aware datetime if it is an XML Schema dateTimeStamp naming a real
+    instant whose UTC time lies in the years 1 to 9999; else None."""
     if not isinstance(value, str) or _DATETIME.match(value) is None:
-        raise CredentialError("credential.validity_invalid", f"{member} is not a dateTimeStamp")
+        return None
     try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError as exc:
-        raise CredentialError("credential.validity_invalid", f"{member} is not a date") from exc
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        moment.astimezone(UTC)
+    except (ValueError, OverflowError):
+        return None
+    return moment
+
+
+def _parse_time(value: Any, member: str) -> datetime:
+    moment = datetime_stamp(value)
+    if moment is None:
+        shown = str(value)[:40]
+        raise CredentialError(
+            "credential.validity_invalid", f"{member} {shown!r} is not a dateTimeStamp in range"
+        )
+    return moment
+
+
+def check_validity_dates(document: Mapping[str, Any]) -> None:
+    """Refuse ``validFrom``/``validUntil`` that are not dateTimeStamps in range, or out of
+    order (``credential.validity_invalid``): what no verifier would accept is never signed."""
+    _validity(document, None)
 
 
 def credential_problems(credential: Any, *, now: datetime | None = None) -> list[CredentialError]:

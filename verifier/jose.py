@@ -24,7 +24,6 @@ Checks, beyond those of :func:`vc_core.sdjwt.verify_sd_jwt` and
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -37,6 +36,7 @@ from vc_core.codecs import b64url_decode
 from vc_core.errors import (
     CodecError,
     CredentialError,
+    InputError,
     JoseError,
     KeyBindingError,
     RequestError,
@@ -46,6 +46,7 @@ from vc_core.jose.claims import DEFAULT_SKEW
 from vc_core.jose.jws import strict_json_loads
 from vc_core.jose.vc import VC_JWT, VC_SD_JWT, credential_checks, verify_vc_jwt
 from vc_core.jose.vp import load_certificates
+from vc_core.jsonio import loads
 from vc_core.keys import AnyPublicKey
 from vc_core.sdjwt import (
     DC_SD_JWT,
@@ -96,9 +97,9 @@ def detect_form(text: str) -> str:
     stripped = text.strip()
     if stripped.startswith("{"):
         try:
-            document = json.loads(stripped)
-        except ValueError as exc:
-            raise CredentialError("credential.malformed", "the input is not JSON") from exc
+            document = loads(stripped)
+        except InputError as exc:
+            raise CredentialError("credential.malformed", f"the input is not JSON ({exc})") from exc
         if not isinstance(document, dict) or "payload" not in document:
             raise CredentialError("credential.malformed", "not a JWS JSON serialization")
         jwt = parse_sd_jwt(document).jwt
@@ -119,8 +120,8 @@ def _header(jwt: str) -> dict[str, Any]:
     """The JOSE header alone (the pipeline parses and checks the whole JWS afterwards)."""
     try:
         header = strict_json_loads(b64url_decode(jwt.split(".", 1)[0]))
-    except (CodecError, ValueError, RecursionError) as exc:
-        raise JoseError("jose.malformed", "the JOSE header is not base64url JSON") from exc
+    except (CodecError, InputError) as exc:
+        raise JoseError("jose.malformed", f"the JOSE header is not base64url JSON ({exc})") from exc
     if not isinstance(header, dict):
         raise JoseError("jose.malformed", "the JOSE header is not an object")
     return header

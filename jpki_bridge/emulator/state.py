@@ -16,6 +16,10 @@ them on disk. The directory holds::
 The PINs themselves are not stored, only verifiers. A PIN try is written to
 disk *before* the PIN is compared, as a card decrements its counter first, so
 killing the emulator mid-try never gives a try back.
+
+The JSON files are read by :func:`vc_core.jsonio.read_json` with small limits, and a
+counter must lie between 0 and the PIN's tries (a card's counter can neither go negative
+nor exceed its maximum); anything else is ``card.emulator_state``.
 """
 
 from __future__ import annotations
@@ -37,12 +41,15 @@ from jpki_bridge.certs import CertKind, Sex
 from jpki_bridge.kenhojo import BasicFour
 from jpki_bridge.pin import PinKind
 from jpki_bridge.pki import TestPki
-from vc_core.errors import CardError
+from vc_core.errors import CardError, InputError
+from vc_core.jsonio import DEFAULT_LIMITS, read_json
 
 __all__ = ["DEFAULT_ATR", "DEFAULT_TOKEN_LABEL", "CardState"]
 
 
 _PBKDF2_ROUNDS = 20_000
+# card.json is about 1 KB; nothing in a state directory needs more than this.
+_STATE_LIMITS = DEFAULT_LIMITS.with_max_bytes(64 * 1024)
 _CERT_FILES = {
     CertKind.AUTH: ("auth.der", "auth-ca.der"),
     CertKind.SIGN: ("sign.der", "sign-ca.der"),
@@ -81,13 +88,15 @@ class CardState:
             raise CardError("card.emulator_state", f"{directory} is used by another card") from exc
         try:
             self._load()
-        except (OSError, ValueError, KeyError, TypeError) as exc:
+        except (InputError, OSError, ValueError, KeyError, TypeError) as exc:
             self.close()
             message = f"cannot read emulator state {directory}"
+            if isinstance(exc, InputError | TypeError):
+                message += f" ({exc})"
             raise CardError("card.emulator_state", message) from exc
 
     def _load(self) -> None:
-        card = json.loads((self.directory / "card.json").read_text(encoding="utf-8"))
+        card = read_json(self.directory / "card.json", limits=_STATE_LIMITS)
         self.atr = bytes.fromhex(card["atr"])
         self.token_label = str(card["token_label"])
         self._verifiers: dict[PinKind, dict[str, str]] = {
@@ -114,8 +123,8 @@ class CardState:
             if not isinstance(key, rsa.RSAPrivateKey):
                 raise ValueError("card keys are RSA")
             self.keys[kind] = key
-        counters = json.loads((self.directory / "counters.json").read_text(encoding="utf-8"))
-        self._counters = {kind: int(counters[kind.value]) for kind in PinKind}
+        counters = read_json(self.directory / "counters.json", limits=_STATE_LIMITS)
+        self._counters = {kind: _counter(counters[kind.value], kind) for kind in PinKind}
 
     def close(self) -> None:
         """Release the directory lock (the counters are already on disk)."""
@@ -168,9 +177,29 @@ class CardState:
     ) -> None:
         """Write a fresh card for the test person of ``pki`` into a new or empty directory.
 
-        The Kenhojo PIN defaults to the auth PIN, as most holders choose.
+        The Kenhojo PIN defaults to the auth PIN, as most holders choose. A ``directory``
+        that already holds a card, is a file or cannot be written is ``card.emulator_state``.
         """
         directory = Path(directory)
+        try:
+            cls._provision(
+                directory, pki, atr=atr, token_label=token_label, kenhojo_pin=kenhojo_pin
+            )
+        except OSError as exc:
+            raise CardError(
+                "card.emulator_state", f"cannot write a card to {directory}: {exc.strerror}"
+            ) from None
+
+    @classmethod
+    def _provision(
+        cls,
+        directory: Path,
+        pki: TestPki,
+        *,
+        atr: bytes | None,
+        token_label: str,
+        kenhojo_pin: str | None,
+    ) -> None:
         if (directory / "card.json").exists():
             raise CardError("card.emulator_state", f"{directory} already holds a card")
         directory.mkdir(parents=True, exist_ok=True)
@@ -215,6 +244,13 @@ class CardState:
             _write(directory / f"{kind.value}.key.pem", pem, 0o600)
         counters = {kind.value: kind.max_tries for kind in PinKind}
         _write(directory / "counters.json", json.dumps(counters).encode(), 0o600)
+
+
+def _counter(value: Any, kind: PinKind) -> int:
+    """A stored PIN counter: an integer from 0 (blocked) to the PIN's maximum tries."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= kind.max_tries:
+        raise TypeError(f"the {kind.value} counter must be 0 to {kind.max_tries}")
+    return value
 
 
 def _pin_digest(pin: bytes, salt: bytes) -> bytes:

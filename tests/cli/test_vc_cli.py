@@ -101,7 +101,10 @@ def test_jsonl_signs_a_register_in_one_process(workdir: Path) -> None:
     )
     assert signed.returncode == 2  # One line was broken; every other line was still signed.
     out = [json.loads(line) for line in signed.stdout.splitlines()]
-    assert len(out) == 21 and out[5]["error"]["code"] == "credential.malformed"
+    assert len(out) == 21 and out[5] == {"line": 6, "error": out[5]["error"]}
+    assert out[5]["error"]["code"] == "input.json_invalid"
+    assert "error: line 6: input.json_invalid" in signed.stderr
+    assert "signed 20 of 21 line(s); 1 refused" in signed.stderr
     good = "\n".join(json.dumps(d) for d in out if "proof" in d) + "\n"
     verdicts = run("vc", "verify", "--jsonl", "-", stdin=good)
     assert verdicts.returncode == 0

@@ -137,6 +137,30 @@ def test_a_state_directory_serves_one_card_at_a_time(card: EmulatedCard, card_di
     assert caught.value.code == "card.emulator_state"
 
 
+@pytest.mark.parametrize(
+    "counters",
+    [
+        '{"auth": -1, "sign": 5, "kenhojo": 3}',
+        '{"auth": 4, "sign": 6, "kenhojo": 3}',  # More tries than the PIN has.
+        '{"auth": true, "sign": 5, "kenhojo": 3}',
+        '{"auth": 2.0, "sign": 5, "kenhojo": 3}',
+        '{"auth": ' + "9" * 4000 + ', "sign": 5, "kenhojo": 3}',
+        '{"auth": 3, "auth": 0, "sign": 5, "kenhojo": 3}',
+        '{"sign": 5, "kenhojo": 3}',
+        "[" * 5000 + "]" * 5000,
+    ],
+)
+def test_counters_a_card_could_never_hold_are_refused(card_dir: Path, counters: str) -> None:
+    (card_dir / "counters.json").write_text(counters, encoding="utf-8")
+    with pytest.raises(CardError) as caught:
+        CardState(card_dir)
+    assert caught.value.code == "card.emulator_state"
+    (card_dir / "counters.json").write_text('{"auth": 0, "sign": 5, "kenhojo": 3}', "utf-8")
+    state = CardState(card_dir)
+    assert state.tries_left(PinKind.AUTH) == 0
+    state.close()
+
+
 def test_power_off_forgets_verification(card: EmulatedCard) -> None:
     select_jpki(card)
     send(card, "00A4020C020018")

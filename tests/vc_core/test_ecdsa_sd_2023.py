@@ -166,6 +166,16 @@ def _verify(document: dict[str, Any], loader: DocumentLoader | None = None) -> N
     )
 
 
+def _verify_base(document: dict[str, Any]) -> None:
+    """The holder's check of a base credential (a verifier refuses base proofs)."""
+    SUITE.verify_base_proof(
+        without_proof(document),
+        document["proof"],
+        loader=vector_loader(),
+        resolver=resolve_verification_method,
+    )
+
+
 # --- The unsigned inputs. ----------------------------------------------------------------------
 
 
@@ -258,8 +268,11 @@ def test_add_raw_base_signature_info(case: Case) -> None:
 def test_add_signed_sd_base(case: Case) -> None:
     signed = {**case.document, "proof": _base(case)}
     assert signed == case.read("addSignedSDBase.json")
-    # The base proof verifies too (a holder's check of what it received).
-    _verify(signed)
+    # The holder's check of what it received passes; a verifier refuses a base proof.
+    _verify_base(signed)
+    with pytest.raises(ProofError) as caught:
+        _verify(signed)
+    assert caught.value.code == "proof.base_proof"
 
 
 # --- Derived proof vectors (derived*). ---------------------------------------------------------
@@ -592,7 +605,7 @@ def test_round_trip(
 ) -> None:
     case = CASES[0]
     secured = _employ_base(mandatory)
-    _verify(secured)
+    _verify_base(secured)
     derived = SUITE.derive(secured, selective_pointers=selective, loader=case.loader)
     _verify(derived)
     revealed = without_proof(derived)
@@ -639,7 +652,10 @@ def test_round_trip_through_the_proofs_api() -> None:
     assert derived["credentialSubject"]["achievement"]["name"] == "看護師"
     (verified,) = di.verify(derived, loader=loader)
     assert verified.cryptosuite == "ecdsa-sd-2023"
-    di.verify(signed, loader=loader)
+    assert di.verify_base(signed, loader=loader).cryptosuite == "ecdsa-sd-2023"
+    with pytest.raises(ProofError) as caught:
+        di.verify(signed, loader=loader)
+    assert (caught.value.code, caught.value.details["proof_index"]) == ("proof.base_proof", 0)
 
 
 def test_fresh_keys_by_default() -> None:
@@ -710,7 +726,17 @@ def test_tampered_signature(component: int) -> None:
 def test_tampered_base_proof() -> None:
     secured = copy.deepcopy(_employ_base(("/issuer",)))
     secured["credentialSubject"]["gender"] = "Female"
-    assert _code(secured) == "proof.invalid_signature"
+    with pytest.raises(ProofError) as caught:
+        _verify_base(secured)
+    assert caught.value.code == "proof.invalid_signature"
+    # A verifier refuses it before looking at a signature: it is a base proof.
+    assert _code(secured) == "proof.base_proof"
+
+
+def test_a_derived_proof_is_not_a_base_proof_for_the_holder() -> None:
+    with pytest.raises(ProofError) as caught:
+        _verify_base(_derived_employ())
+    assert caught.value.code == "proof.malformed"
 
 
 def test_added_statement() -> None:

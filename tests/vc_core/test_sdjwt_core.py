@@ -297,7 +297,19 @@ def test_nesting_is_bounded() -> None:
     deep: Any = "x"
     for _ in range(MAX_DEPTH + 2):
         deep = {"a": deep}
-    assert _failed(_verify(_signed(deep, []))) == {"sd_jwt.disclosures": "sdjwt.payload_malformed"}
+    # Too deep for the input boundary: the payload is not even parsed.
+    assert _failed(_verify(_signed(deep, []))) == {"sd_jwt.issuer_signature": "jose.malformed"}
+    # Each part shallow, the whole deep: disclosures nest, and processing counts every level.
+    half: Any = "x"
+    for _ in range(MAX_DEPTH // 2 + 2):
+        half = {"a": half}
+    chain = [make_disclosure("c2FsdHNhbHRzYWx0c2FsdA", "m", half)]
+    for level in range(MAX_DEPTH // 2 + 2):
+        salt = b64url_encode(level.to_bytes(16, "big"))
+        chain.append(make_disclosure(salt, "n", {"_sd": [chain[-1].digest]}))
+    payload: Any = {"_sd": [chain[-1].digest]}
+    result = _verify(_signed(payload, [d.encoded for d in chain]))
+    assert _failed(result) == {"sd_jwt.disclosures": "sdjwt.payload_malformed"}
 
 
 def test_claims_are_returned_only_when_verified() -> None:

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.verifier.conftest import Board, Clock, Web
-from tests.verifier.test_status_check import WHY
+from tests.verifier.world import WHY
 from vc_core.errors import StatusError
 from vc_core.jose.jws import parse_jws, sign_jws
 from vc_core.keys import Signer, generate_key

@@ -20,8 +20,13 @@ serializeDerivedProofValue).
 The issuer's key must be P-256 (ES256), like the proof-scoped key and the
 HMAC (HMAC-SHA-256). ECDSA signatures are RFC 6979 deterministic, so with the
 HMAC key and proof-scoped key passed in, a base proof is reproducible.
-:meth:`EcdsaSd2023.verify_proof` verifies derived proofs and, so a holder can
-check what it received, base proofs too.
+
+:meth:`EcdsaSd2023.verify_proof` is the verifier's algorithm (Verify Derived Proof) and
+accepts derived proofs only: parseDerivedProofValue refuses any other header, so a base
+proof, which carries every statement's signature and the HMAC key that unblinds the blank
+node labels, is ``proof.base_proof`` and never verifies. The holder checks the base
+credential it receives through the separate :meth:`EcdsaSd2023.verify_base_proof`, which
+repeats the issuer's steps with the proof's own HMAC key (the spec defines no such check).
 """
 
 from __future__ import annotations
@@ -667,24 +672,50 @@ class EcdsaSd2023:
         loader: Loader,
         resolver: KeyResolver,
     ) -> VerificationMethod:
-        """Verify Derived Proof (and a base proof); raises ``proof.invalid_signature``."""
-        proof_value = proof.get("proofValue")
-        try:
-            header = multibase_decode(str(proof_value), expect="u")[:3]
-        except CodecError as exc:
-            raise ProofError("proof.malformed", "proofValue must be multibase base64url") from exc
-        verification_method = proof.get("verificationMethod")
-        if not isinstance(verification_method, str):
-            raise ProofError("proof.malformed", "the proof has no verificationMethod")
-        method = resolver(verification_method)
-        issuer_key = _p256_key(require_key(method, {"P-256": ec.EllipticCurvePublicKey}))
-        # 1) The unsecured document is given; 2) the verify data.
-        if header == DERIVED_PROOF_HEADER:
-            data = create_verify_data(unsecured_document, proof, loader=loader)
-        elif header == BASE_PROOF_HEADER:
-            data = create_base_verify_data(unsecured_document, proof, loader=loader)
-        else:
+        """Verify Derived Proof; a base proof is ``proof.base_proof``, a bad one
+        ``proof.invalid_signature``."""
+        header = _proof_header(proof)
+        if header == BASE_PROOF_HEADER:
+            raise ProofError(
+                "proof.base_proof",
+                "an ecdsa-sd-2023 base proof is for the holder; a verifier accepts only "
+                "derived proofs (parseDerivedProofValue)",
+            )
+        if header != DERIVED_PROOF_HEADER:
             raise ProofError("proof.malformed", "proofValue is not an ecdsa-sd-2023 proof")
-        # 3) to 9) Check every signature.
-        _verify(data, issuer_key)
+        issuer_key, method = _issuer_key(proof, resolver)
+        # 1) The unsecured document is given; 2) the verify data; 3) to 9) every signature.
+        _verify(create_verify_data(unsecured_document, proof, loader=loader), issuer_key)
         return method
+
+    def verify_base_proof(
+        self,
+        unsecured_document: Mapping[str, Any],
+        proof: Mapping[str, Any],
+        *,
+        loader: Loader,
+        resolver: KeyResolver,
+    ) -> VerificationMethod:
+        """The holder's check of a base credential it received (see the module docstring)."""
+        if _proof_header(proof) != BASE_PROOF_HEADER:
+            raise ProofError("proof.malformed", "proofValue is not an ecdsa-sd-2023 base proof")
+        issuer_key, method = _issuer_key(proof, resolver)
+        _verify(create_base_verify_data(unsecured_document, proof, loader=loader), issuer_key)
+        return method
+
+
+def _proof_header(proof: Mapping[str, Any]) -> bytes:
+    try:
+        return multibase_decode(str(proof.get("proofValue")), expect="u")[:3]
+    except CodecError as exc:
+        raise ProofError("proof.malformed", "proofValue must be multibase base64url") from exc
+
+
+def _issuer_key(
+    proof: Mapping[str, Any], resolver: KeyResolver
+) -> tuple[ec.EllipticCurvePublicKey, VerificationMethod]:
+    verification_method = proof.get("verificationMethod")
+    if not isinstance(verification_method, str):
+        raise ProofError("proof.malformed", "the proof has no verificationMethod")
+    method = resolver(verification_method)
+    return _p256_key(require_key(method, {"P-256": ec.EllipticCurvePublicKey})), method

@@ -7,9 +7,14 @@
 - :func:`verify` verifies every proof of a document (§4.4 Verify Proof, §4.5
   Verify Proof Sets and Chains) and raises on the first one that fails, with
   its index; it returns what each proof proved.
-- :func:`derive` turns an ``ecdsa-sd-2023`` base proof into a disclosure.
+- :func:`derive` turns an ``ecdsa-sd-2023`` base proof into a disclosure, and
+  :func:`verify_base` is the holder's check of such a base credential on receipt.
+  :func:`verify` refuses a base proof (``proof.base_proof``): a verifier accepts only
+  derived ones.
 
-Clock, loader and key resolver are parameters, never globals.
+Clock, loader and key resolver are parameters, never globals. Every entry point refuses a
+document larger than JSON-LD processing may take on (``jsonld.too_large``, see
+:data:`vc_core.jsonld.processor.MAX_JSONLD_VALUES`) before any work starts.
 """
 
 from __future__ import annotations
@@ -31,10 +36,19 @@ from vc_core.di.ecdsa_rdfc_2019 import EcdsaRdfc2019
 from vc_core.di.eddsa_rdfc_2022 import EddsaRdfc2022
 from vc_core.did import KeyResolver, did_key_from_public_key, resolve_verification_method
 from vc_core.errors import CredentialError, ProofError, ShikakuError
-from vc_core.jsonld.processor import Loader
+from vc_core.jsonld.processor import Loader, check_jsonld_size
 from vc_core.keys import Signer
+from vc_core.vcdm import check_validity_dates
 
-__all__ = ["SUITES", "default_verification_method", "derive", "sign", "suite_for", "verify"]
+__all__ = [
+    "SUITES",
+    "default_verification_method",
+    "derive",
+    "sign",
+    "suite_for",
+    "verify",
+    "verify_base",
+]
 
 SUITES: dict[str, Cryptosuite] = {
     EcdsaRdfc2019.name: EcdsaRdfc2019(),
@@ -125,6 +139,8 @@ def sign(
     """
     if not isinstance(document, Mapping):
         raise CredentialError("credential.malformed", "a credential is a JSON object")
+    check_jsonld_size(document)  # Before any JSON-LD work: jsonld.too_large.
+    check_validity_dates(document)  # Never sign what no verifier accepts.
     cryptosuite = suite_for(suite)
     options = ProofOptions(
         verification_method=verification_method or default_verification_method(signer),
@@ -167,6 +183,7 @@ def verify(
     """
     if not isinstance(document, Mapping):
         raise CredentialError("credential.malformed", "a credential is a JSON object")
+    check_jsonld_size(document)  # Before any JSON-LD work: jsonld.too_large.
     proofs = _proofs_of(document)
     if not proofs:
         raise ProofError("proof.missing")
@@ -228,20 +245,48 @@ def _verify_one(
     return VerifiedProof(cryptosuite.name, method, proof["proofPurpose"], created, proof)
 
 
+def _sd_base(document: Mapping[str, Any], step: str) -> tuple[Mapping[str, Any], Any]:
+    """The one ``ecdsa-sd-2023`` proof of ``document`` and ``step`` of that suite."""
+    if not isinstance(document, Mapping):
+        raise CredentialError("credential.malformed", "a credential is a JSON object")
+    check_jsonld_size(document)  # Before any JSON-LD work: jsonld.too_large.
+    base = [p for p in _proofs_of(document) if p.get("cryptosuite") == "ecdsa-sd-2023"]
+    if len(base) != 1:
+        raise ProofError("proof.cryptosuite_unsupported", f"{step} needs one ecdsa-sd-2023 proof")
+    method = getattr(suite_for("ecdsa-sd-2023"), step, None)
+    if method is None:  # pragma: no cover - the registered suite has every step
+        raise ProofError("proof.cryptosuite_unsupported", f"this suite has no {step}")
+    return base[0], method
+
+
 def derive(
     document: Mapping[str, Any], *, selective_pointers: Sequence[str], loader: Loader
 ) -> dict[str, Any]:
     """Derive a selective disclosure from an ``ecdsa-sd-2023`` base proof."""
-    proofs = _proofs_of(document)
-    base = [p for p in proofs if p.get("cryptosuite") == "ecdsa-sd-2023"]
-    if len(base) != 1:
-        raise ProofError("proof.cryptosuite_unsupported", "derive needs one ecdsa-sd-2023 proof")
-    suite = suite_for("ecdsa-sd-2023")
-    derive_fn: Callable[..., dict[str, Any]] | None = getattr(suite, "derive", None)
-    if derive_fn is None:  # pragma: no cover - the registered suite always derives
-        raise ProofError("proof.cryptosuite_unsupported", "this suite cannot derive")
-    return derive_fn(
-        {**without_proof(document), "proof": base[0]},
+    proof, derive_fn = _sd_base(document, "derive")
+    derived: dict[str, Any] = derive_fn(
+        {**without_proof(document), "proof": proof},
         selective_pointers=list(selective_pointers),
         loader=loader,
     )
+    return derived
+
+
+def verify_base(
+    document: Mapping[str, Any],
+    *,
+    loader: Loader,
+    resolver: KeyResolver = resolve_verification_method,
+) -> VerifiedProof:
+    """The holder's check of the ``ecdsa-sd-2023`` base credential it received.
+
+    Verifiers never call this: :func:`verify` refuses base proofs. It raises what
+    :func:`verify` raises for a bad signature (``proof.invalid_signature``).
+    """
+    proof, verify_fn = _sd_base(document, "verify_base_proof")
+    for member in ("verificationMethod", "proofPurpose", "proofValue"):
+        if not isinstance(proof.get(member), str):
+            raise ProofError("proof.malformed", f"proof has no string {member}")
+    method = verify_fn(without_proof(document), proof, loader=loader, resolver=resolver)
+    created = parse_datetime_stamp(proof["created"]) if "created" in proof else None
+    return VerifiedProof("ecdsa-sd-2023", method, proof["proofPurpose"], created, proof)

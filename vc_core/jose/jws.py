@@ -12,7 +12,8 @@
   and the token's ``alg`` must be the one algorithm of the verification key
   (:func:`algorithm_for_key`).
 - RFC 7519 §4 (via RFC 8259 §4): a header or payload with duplicate member names is refused,
-  so no two parsers can read different claims out of one token.
+  so no two parsers can read different claims out of one token. Parts are parsed by
+  :func:`vc_core.jsonio.loads`, the one strict JSON reader of shikaku, with its limits.
 
 Signing goes through any :class:`~vc_core.keys.Signer`, so a JWS can be signed on the My
 Number Card (RS256) as well as by a software key.
@@ -28,7 +29,8 @@ from typing import Any, Final
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
 from vc_core.codecs import b64url_decode, b64url_encode
-from vc_core.errors import CodecError, JoseError, KeyMaterialError, ProofError
+from vc_core.errors import CodecError, InputError, JoseError, KeyMaterialError, ProofError
+from vc_core.jsonio import DEFAULT_LIMITS, loads
 from vc_core.keys import AnyPublicKey, Signer, verify_signature
 
 __all__ = [
@@ -67,20 +69,14 @@ def encode_json(value: Any) -> bytes:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result = dict(pairs)
-    if len(result) != len(pairs):
-        raise ValueError("duplicate member name")
-    return result
+def strict_json_loads(data: bytes | str, *, where: str = "a JOSE part") -> Any:
+    """Parse UTF-8 JSON (RFC 8259 §8.1) strictly with :func:`vc_core.jsonio.loads`.
 
-
-_STRICT_DECODER: Final = json.JSONDecoder(object_pairs_hook=_no_duplicates)
-
-
-def strict_json_loads(data: bytes | str) -> Any:
-    """Parse UTF-8 JSON (RFC 8259 §8.1), refusing duplicate member names (``ValueError``)."""
-    text = data.decode("utf-8") if isinstance(data, bytes) else data
-    return _STRICT_DECODER.decode(text)
+    Duplicate member names, NaN, bad UTF-8, too deep a nesting or too long an integer raise
+    :class:`~vc_core.errors.InputError`. The size is not limited here: the token that holds
+    the part was read under a size limit already (a status list token may be large).
+    """
+    return loads(data, limits=DEFAULT_LIMITS.admitting(len(data)), where=where)
 
 
 @dataclass(frozen=True)
@@ -105,8 +101,8 @@ def parse_jws(token: str) -> Jws:
         header = strict_json_loads(b64url_decode(parts[0]))
         payload = strict_json_loads(b64url_decode(parts[1]))
         signature = b64url_decode(parts[2])
-    except (CodecError, ValueError, RecursionError) as exc:
-        raise JoseError("jose.malformed", "a JWS part is not base64url JSON") from exc
+    except (CodecError, InputError) as exc:
+        raise JoseError("jose.malformed", f"a JWS part is not base64url JSON ({exc})") from exc
     if not isinstance(header, dict) or not isinstance(payload, dict):
         raise JoseError("jose.malformed", "the JWS header and payload must be JSON objects")
     return Jws(header, payload, f"{parts[0]}.{parts[1]}".encode("ascii"), signature, token)

@@ -37,7 +37,7 @@ from vc_core.sdjwt.verify import (
     signature_check,
     static_issuer_key,
 )
-from vc_core.vcdm import credential_problems
+from vc_core.vcdm import check_validity_dates, credential_problems
 from vc_core.verdict import Check, Verdict, run_check
 
 __all__ = [
@@ -85,6 +85,7 @@ def _payload(
     clashes = sorted(JWT_CLAIMS & set(credential))
     if clashes:
         raise SdJwtError("sdjwt.claim_conflict", f"the credential already has {clashes[0]}")
+    check_validity_dates(credential)  # Never sign what no verifier accepts.
     payload = {**credential, "iat": int(timestamp(now))}
     if cnf is not None:
         payload["cnf"] = dict(cnf)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from vc_core.jsonld.processor import Loader, to_rdf_slow
+from vc_core.jsonld.processor import Loader, check_jsonld_size, to_rdf_slow
 from vc_core.jsonld.shapes import to_rdf
 from vc_core.rdf.canon import CanonicalDataset, canonicalize
 
@@ -23,7 +23,12 @@ def canonical_dataset(
     hash_algorithm: Literal["sha256", "sha384"] = "sha256",
     fast: bool = True,
 ) -> CanonicalDataset:
-    """The RDFC-1.0 canonical dataset of a JSON-LD document (with the issued label map)."""
+    """The RDFC-1.0 canonical dataset of a JSON-LD document (with the issued label map).
+
+    A document of more than :data:`~vc_core.jsonld.processor.MAX_JSONLD_VALUES` JSON values
+    is ``jsonld.too_large``.
+    """
+    check_jsonld_size(document)
     quads = to_rdf(document, loader=loader) if fast else to_rdf_slow(document, loader=loader)
     return canonicalize(quads, hash_algorithm=hash_algorithm)
 

@@ -16,6 +16,16 @@ at the root ``_expand`` call and objects are recognised by identity.
 This module is the *straightforward path*: every call runs the full pyld
 algorithm. :mod:`vc_core.jsonld.shapes` adds a cache on top that must always
 agree with it.
+
+**Cost.** pyld expands at 50 to 700 µs per JSON value (a node whose type selects a
+type-scoped context costs the most, and many values of one property cost quadratic time),
+so a document given to shikaku may hold at most
+:data:`MAX_JSONLD_VALUES` values, counted by :func:`check_jsonld_size` before any
+expansion starts; a larger one is ``jsonld.too_large``. The entry points check it
+(:func:`expand` here, :func:`vc_core.jsonld.canon.canonical_dataset`, and signing,
+verifying and deriving in :mod:`vc_core.di`); the forms they build on the way (expanded,
+skolemized) are a constant factor larger and are not checked again. A JP-profile
+credential holds about 60 values, a presentation of several credentials a few hundred.
 """
 
 from __future__ import annotations
@@ -33,11 +43,53 @@ from vc_core.errors import JsonLdError, LoaderError, ShikakuError
 from vc_core.rdf.model import Quad
 from vc_core.rdf.pyld_bridge import quads_from_pyld
 
-__all__ = ["Loader", "expand", "pointer_escape", "to_rdf_slow"]
+__all__ = [
+    "MAX_JSONLD_VALUES",
+    "Loader",
+    "check_jsonld_size",
+    "count_values",
+    "expand",
+    "pointer_escape",
+    "to_rdf_slow",
+]
 
 Loader = Callable[[str, Mapping[str, Any] | None], dict[str, Any]]
 
 _ABSOLUTE_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+\-.]*:[^\s]*$")
+
+#: The most JSON values (objects, arrays and scalars, inside ``@context`` too) one document
+#: may hold for JSON-LD processing. Expansion costs 50 µs a value for plain members, up to
+#: 700 µs for a type that selects a type-scoped context, and pyld compares every value of a
+#: property with every other (quadratic: 1,000 strings in one array take 0.6 s, 10,000 a
+#: minute). At 1,000 values one expansion stays under a second whatever the document holds.
+MAX_JSONLD_VALUES = 1_000
+
+
+def count_values(document: Any, *, stop_after: int) -> int:
+    """The number of JSON values in ``document``, counting no further than ``stop_after + 1``.
+
+    Without recursion, and stopping early, so a count costs no more than its bound.
+    """
+    count = 0
+    stack = [document]
+    while stack and count <= stop_after:
+        node = stack.pop()
+        count += 1
+        if isinstance(node, dict):
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return count
+
+
+def check_jsonld_size(document: Any, *, max_values: int = MAX_JSONLD_VALUES) -> None:
+    """Refuse a document of more than ``max_values`` JSON values (``jsonld.too_large``)."""
+    if count_values(document, stop_after=max_values) > max_values:
+        raise JsonLdError(
+            "jsonld.too_large",
+            f"the document holds more than {max_values} JSON values",
+            max_values=max_values,
+        )
 
 
 def pointer_escape(token: str) -> str:
@@ -221,6 +273,7 @@ def _convert_pyld_error(exc: Exception) -> ShikakuError:
 
 def expand(document: Any, *, loader: Loader, safe: bool = True) -> list[Any]:
     """Expand a JSON-LD document; in safe mode refuse anything expansion would drop."""
+    check_jsonld_size(document)
     processor = _SafeProcessor()
     try:
         expanded = processor.expand(document, _options(loader))

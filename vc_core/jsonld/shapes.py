@@ -38,6 +38,11 @@ A document whose final analysis still shows anything safe mode refuses goes
 through the full algorithm, which raises with the pointer. The property tests
 in ``tests/vc_core/test_shapes.py`` compare both paths on generated
 credentials.
+
+Only documents of at most :data:`MAX_SHAPE_VALUES` JSON values are analysed: an
+analysis may take several rounds of the full algorithm and is kept in the cache,
+so a large document (which no board signs by the thousand) goes straight to the
+full algorithm, once, and leaves nothing behind.
 """
 
 from __future__ import annotations
@@ -59,12 +64,17 @@ from vc_core.jsonld.processor import (
     _convert_pyld_error,
     _options,
     _SafeProcessor,
+    count_values,
     to_rdf_slow,
 )
 from vc_core.rdf.model import IRI, BlankNode, Literal, Quad
 from vc_core.rdf.pyld_bridge import quads_from_pyld
 
-__all__ = ["ShapeCache", "to_rdf"]
+__all__ = ["MAX_SHAPE_VALUES", "ShapeCache", "to_rdf"]
+
+#: The largest document, in JSON values, whose shape is analysed and cached: a JP-profile
+#: credential holds about 60, its proof configuration about 10.
+MAX_SHAPE_VALUES: Final = 256
 
 _RDF_TYPE: Final = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 _SENTINEL: Final = f"urn:x-shikaku-sentinel:{secrets.token_hex(16)}:"
@@ -399,7 +409,9 @@ def to_rdf(document: Any, *, loader: Loader, cache: ShapeCache | None = None) ->
     (up to blank-node labels and duplicate quads, which canonicalization
     removes). Raises what the full algorithm raises.
     """
-    if not isinstance(document, dict):
+    if not isinstance(document, dict) or (
+        count_values(document, stop_after=MAX_SHAPE_VALUES) > MAX_SHAPE_VALUES
+    ):
         return to_rdf_slow(document, loader=loader)
     cache = cache if cache is not None else _cache_for(loader)
     if cache is None:

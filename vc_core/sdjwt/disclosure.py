@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from vc_core.codecs import b64url_decode, b64url_encode
-from vc_core.errors import CodecError, SdJwtError, SelectionError
+from vc_core.errors import CodecError, InputError, SdJwtError, SelectionError
 from vc_core.jose.jws import encode_json, strict_json_loads
 
 __all__ = [
@@ -90,8 +90,8 @@ def parse_disclosure(encoded: str) -> Disclosure:
         raise SdJwtError("sdjwt.disclosure_malformed", "a disclosure is a non-empty string")
     try:
         array = strict_json_loads(b64url_decode(encoded))
-    except (CodecError, ValueError, RecursionError) as exc:
-        raise SdJwtError("sdjwt.disclosure_malformed", "not base64url JSON") from exc
+    except (CodecError, InputError) as exc:
+        raise SdJwtError("sdjwt.disclosure_malformed", f"not base64url JSON ({exc})") from exc
     if not isinstance(array, list) or len(array) not in (2, 3):
         raise SdJwtError("sdjwt.disclosure_malformed", "a disclosure is a 2- or 3-element array")
     salt = array[0]

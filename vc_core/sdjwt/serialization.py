@@ -12,14 +12,14 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
 from vc_core.codecs import b64url_encode
-from vc_core.errors import SdJwtError
+from vc_core.errors import InputError, SdJwtError
 from vc_core.jose.jws import encode_json
+from vc_core.jsonio import loads
 from vc_core.keys import Signer
 from vc_core.sdjwt.disclosure import sd_digest
 
@@ -73,9 +73,9 @@ def parse_sd_jwt(text: str | Mapping[str, Any]) -> SdJwt:
     stripped = text.strip()
     if stripped.startswith("{"):
         try:
-            document = json.loads(stripped)
-        except (ValueError, RecursionError) as exc:
-            raise _malformed("the JSON serialization is not JSON") from exc
+            document = loads(stripped, where="the SD-JWT JSON serialization")
+        except InputError as exc:
+            raise _malformed(f"the JSON serialization is not JSON ({exc})") from exc
         if not isinstance(document, dict):
             raise _malformed("the JSON serialization is not an object")
         return _from_json(document)

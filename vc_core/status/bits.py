@@ -20,12 +20,15 @@ from typing import Literal
 
 from vc_core.errors import StatusError
 
-__all__ = ["TOKEN_BITS", "BitOrder", "PackedStatusList"]
+__all__ = ["MAX_LIST_BYTES", "TOKEN_BITS", "BitOrder", "PackedStatusList"]
 
 BitOrder = Literal["msb", "lsb"]
 
 #: The entry widths the IETF Token Status List allows (§4.1).
 TOKEN_BITS = (1, 2, 4, 8)
+#: The largest list shikaku builds or reads, in bytes: 16 MiB holds 16 million 8-bit entries,
+#: 128 million 1-bit ones. Larger is refused as ``status.list_too_large`` before allocating.
+MAX_LIST_BYTES = 16 * 1024 * 1024
 
 _NON_ZERO = re.compile(rb"[^\x00]")
 
@@ -75,6 +78,12 @@ class PackedStatusList:
         if size < 0:
             raise StatusError("status.index_out_of_range", "a list cannot have a negative size")
         length = (size * bits + 7) // 8
+        if length > MAX_LIST_BYTES:
+            raise StatusError(
+                "status.list_too_large",
+                f"{size} entries of {bits} bit(s) need {length} bytes; "
+                f"the limit is {MAX_LIST_BYTES}",
+            )
         if data is None:
             self._data = bytearray(length)
         else:

@@ -26,7 +26,7 @@ from typing import Any
 from vc_core.codecs import multibase_decode, multibase_encode
 from vc_core.errors import CodecError, CredentialError, StatusError
 from vc_core.status._deflate import COMPRESSION_LEVEL, GZIP, deflate, inflate
-from vc_core.status.bits import PackedStatusList
+from vc_core.status.bits import MAX_LIST_BYTES, PackedStatusList
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
@@ -52,7 +52,7 @@ MIN_ENTRIES = 131_072
 #: §2.2 ``ttl``: the time to live when a list gives none, in milliseconds.
 DEFAULT_TTL_MS = 300_000
 #: The largest expanded list we accept: 16 MiB holds 16 million 8-bit entries.
-DEFAULT_MAX_BYTES = 16 * 1024 * 1024
+DEFAULT_MAX_BYTES = MAX_LIST_BYTES
 #: The purposes §2.1 defines; other strings are allowed by the spec and kept as given.
 STATUS_PURPOSES = ("revocation", "suspension", "message")
 

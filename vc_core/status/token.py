@@ -38,7 +38,7 @@ from vc_core.status._jose import (
     jws_sign,
     jws_verify,
 )
-from vc_core.status.bits import TOKEN_BITS, PackedStatusList
+from vc_core.status.bits import MAX_LIST_BYTES, TOKEN_BITS, PackedStatusList
 
 __all__ = [
     "CWT_TYP",
@@ -68,7 +68,7 @@ CWT_TYP = "application/statuslist+cwt"
 #: §7.1 Status Types.
 VALID, INVALID, SUSPENDED = 0, 1, 2
 #: The largest expanded list accepted: 16 MiB.
-DEFAULT_MAX_BYTES = 16 * 1024 * 1024
+DEFAULT_MAX_BYTES = MAX_LIST_BYTES
 
 _CWT_ISS, _CWT_SUB, _CWT_EXP, _CWT_IAT = 1, 2, 4, 6
 _CWT_TTL, _CWT_STATUS_LIST, _CWT_STATUS = 65534, 65533, 65535

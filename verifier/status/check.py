@@ -24,14 +24,14 @@ fetched fails its check (``status.list_unreachable``, ``status.list_timeout``,
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from vc_core import di
 from vc_core.did import KeyResolver, resolve_verification_method
-from vc_core.errors import CODES, ShikakuError, StatusError
+from vc_core.errors import CODES, InputError, ShikakuError, StatusError
+from vc_core.jsonio import DEFAULT_LIMITS, loads
 from vc_core.jsonld.loader import default_loader
 from vc_core.jsonld.processor import Loader
 from vc_core.keys import AnyPublicKey, jwk_thumbprint, public_jwk
@@ -154,9 +154,13 @@ class StatusChecker:
 
     def _verify_w3c(self, fetched: Fetched, now: datetime) -> VerifiedList:
         try:
-            document = json.loads(fetched.body)
-        except ValueError as exc:
-            raise StatusError("status.list_malformed", "the status list is not JSON") from exc
+            # The body is within the fetcher's own size limit already.
+            limits = DEFAULT_LIMITS.admitting(len(fetched.body))
+            document = loads(fetched.body, limits=limits, where="the status list")
+        except InputError as exc:
+            raise StatusError(
+                "status.list_malformed", f"the status list is not JSON ({exc})"
+            ) from exc
         parsed = parse_status_list_credential(document)
         if parsed.id is not None and parsed.id != fetched.url:
             raise StatusError(
