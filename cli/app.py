@@ -18,6 +18,7 @@ from cli import demo as demo_cli
 from cli import keys as keys_cli
 from cli import schemas as schemas_cli
 from cli import status as status_cli
+from cli import trust as trust_cli
 from cli import vc as vc_cli
 from cli.errors import GuardedGroup
 from vc_core.errors import ShikakuError
@@ -35,6 +36,7 @@ app.add_typer(keys_cli.app, name="keys")
 app.add_typer(vc_cli.app, name="vc")
 app.add_typer(schemas_cli.app, name="schemas")
 app.add_typer(status_cli.app, name="status")
+app.add_typer(trust_cli.app, name="trust")
 app.add_typer(demo_cli.app, name="demo")
 
 

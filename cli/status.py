@@ -343,20 +343,15 @@ def publish(
     registry = _registry(db, data_dir)
     try:
         publisher = StatusPublisher(registry, signer=load_key(key), loader=cli_loader())
-        publisher.publish_due()
+        publications = publisher.publish_all()  # status.nothing_published: exit 2.
         written = []
         with writing(out):
             out.mkdir(parents=True, exist_ok=True)
-            for info in registry.lists(issuer=publisher.issuer):
-                name = info.url.rstrip("/").rsplit("/", 1)[-1]
-                for fmt, suffix in (("w3c", ""), ("jwt", ".jwt")):
-                    if fmt == "jwt" and info.purpose == "message":
-                        continue  # Reason codes have no token form (see issuer.status.publish).
-                    publication = publisher.get(info.url, fmt)
-                    (out / f"{name}{suffix}").write_bytes(publication.body)
-                    written.append(
-                        {"url": info.url, "file": f"{name}{suffix}", "etag": publication.etag}
-                    )
+            for publication in publications:
+                name = publication.url.rstrip("/").rsplit("/", 1)[-1]
+                file = name + (".jwt" if publication.format == "jwt" else "")
+                (out / file).write_bytes(publication.body)
+                written.append({"url": publication.url, "file": file, "etag": publication.etag})
     finally:
         registry.close()
     _print_json(written)

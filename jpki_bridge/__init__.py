@@ -10,10 +10,11 @@ Layers, bottom up (each module's docstring names the JPKI.md section it follows)
 - :mod:`~jpki_bridge.certs`, :mod:`~jpki_bridge.pki`, :mod:`~jpki_bridge.validation`,
   :mod:`~jpki_bridge.revocation` — the certificate profile, a test PKI, chains, CRL/OCSP;
 - :mod:`~jpki_bridge.challenge`, :mod:`~jpki_bridge.binding`, :mod:`~jpki_bridge.nonces` —
-  the binding proof and its single-use nonces.
+  the binding proof and the protocol of its single-use nonces (the stores themselves are
+  :mod:`service_kit.nonces`).
 
-The nonce stores (SQLAlchemy) and the PC/SC transport (pyscard) are imported
-from their modules, so ``import jpki_bridge`` stays light.
+The PC/SC transport (pyscard) is imported from its module, so ``import jpki_bridge`` stays
+light.
 """
 
 from jpki_bridge.binding import (

@@ -55,9 +55,9 @@ message rebuilt from the verifier's values (``card.signature_invalid``),
 revocation when a source is configured (``card.cert_revoked``; "not checked"
 otherwise), and last the nonce through the :class:`~jpki_bridge.nonces.NonceStore`
 — known (``card.nonce_unknown``), unused (``card.nonce_reused``), unexpired
-(``card.challenge_expired``) — so only a proof that passed every other check
-consumes its nonce. It returns the certificate's ``x5t#S256`` and, for a
-signing-certificate proof, the four facts.
+(``card.challenge_expired``), issued for this origin and purpose — so only a
+proof that passed every other check consumes its nonce. It returns the
+certificate's ``x5t#S256`` and, for a signing-certificate proof, the four facts.
 """
 
 from __future__ import annotations
@@ -68,7 +68,7 @@ import datetime as dt
 import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -83,6 +83,7 @@ from jpki_bridge.certs import (
     x5t_s256,
 )
 from jpki_bridge.challenge import Challenge, canonical_origin, check_nonce, check_purpose
+from jpki_bridge.nonces import NonceStore, consume_challenge
 from jpki_bridge.revocation import (
     RevocationResult,
     RevocationSource,
@@ -98,10 +99,6 @@ from jpki_bridge.validation import (
 from vc_core.codecs import b64url_decode, b64url_encode
 from vc_core.errors import CardError, CodecError, ProofError
 from vc_core.keys import Signer, jwk_thumbprint, verify_signature
-
-if TYPE_CHECKING:
-    # Only a type here: importing the stores would load SQLAlchemy for every card command.
-    from jpki_bridge.nonces import NonceStore
 
 __all__ = [
     "PROOF_TYPE",
@@ -289,11 +286,7 @@ def verify_proof(
             reason=status.reason,
         )
     # 6. Last, the nonce: issued here, for this audience and purpose, unused, unexpired.
-    challenge = nonces.consume(parsed.nonce, now=now)
-    if challenge.audience != origin:
-        raise CardError("card.audience_mismatch", "the nonce was issued for another audience")
-    if challenge.purpose != purpose:
-        raise CardError("card.purpose_mismatch", "the nonce was issued for another purpose")
+    challenge = consume_challenge(nonces, parsed.nonce, audience=origin, purpose=purpose, now=now)
     return BindingResult(
         x5t_s256=x5t_s256(leaf),
         kind=chain.kind,

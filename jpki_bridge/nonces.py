@@ -1,51 +1,64 @@
-"""Nonce stores for binding challenges: issued once, consumed once (ARCHITECTURE.md, "Services").
+"""What the binding protocol needs from a nonce store: issue a challenge, consume it once.
 
-A verifier issues a :class:`~jpki_bridge.binding.Challenge`, keeps it in a
-:class:`NonceStore`, and consumes it when the proof comes back.
-:meth:`NonceStore.consume` is the single-use gate:
+A verifier (or an issuer enrolling a card) issues a :class:`~jpki_bridge.challenge.Challenge`
+with :func:`issue_challenge`, which asks a :class:`NonceStore` for a fresh nonce bound to the
+verifier's origin and the purpose; :func:`~jpki_bridge.binding.verify_proof` consumes it with
+:func:`consume_challenge` when the card's proof comes back (JPKI.md, binding; ARCHITECTURE.md,
+"Services and storage"). The store's ``nonce.*`` codes become the binding's own:
 
 - a nonce never issued (or purged) → ``card.nonce_unknown``;
 - a nonce already consumed → ``card.nonce_reused``;
-- a nonce past its expiry → ``card.challenge_expired`` (and it is used up).
+- a nonce past its expiry → ``card.challenge_expired`` (and it is used up);
+- a nonce issued for another origin or purpose → ``card.audience_mismatch`` or
+  ``card.purpose_mismatch`` (used up as well).
 
-Two implementations: :class:`InMemoryNonceStore` for one process, and
-:class:`SqlNonceStore` over SQLAlchemy for SQLite (embedded default) and
-PostgreSQL (several verifier instances). In SQL, single use is enforced by the
-database, not by the process: consuming is one ``UPDATE … SET consumed_at
-WHERE nonce = :n AND consumed_at IS NULL RETURNING …``, which exactly one
-transaction can win however many processes race for it. Times are stored as
-integer microseconds since the Unix epoch, so every database compares them
-the same way.
+The stores themselves, in memory and in SQL, are :mod:`service_kit.nonces`, beside the
+databases the services own: jpki_bridge only names the protocol they satisfy, so it never
+imports SQLAlchemy.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from typing import Protocol
 
-import sqlalchemy as sa
+from jpki_bridge.challenge import Challenge, canonical_origin, check_purpose
+from vc_core.errors import CardError, NonceError
 
-from jpki_bridge.challenge import Challenge
-from vc_core.errors import CardError
+__all__ = ["IssuedNonce", "NonceStore", "consume_challenge", "issue_challenge"]
 
-__all__ = ["InMemoryNonceStore", "NonceStore", "SqlNonceStore", "issue_challenge"]
+_CARD_CODES = {
+    "nonce.unknown": "card.nonce_unknown",
+    "nonce.reused": "card.nonce_reused",
+    "nonce.expired": "card.challenge_expired",
+}
+
+
+class IssuedNonce(Protocol):
+    """A nonce as a store issued it."""
+
+    @property
+    def value(self) -> str: ...
+    @property
+    def audience(self) -> str: ...
+    @property
+    def purpose(self) -> str: ...
+    @property
+    def issued_at(self) -> dt.datetime: ...
+    @property
+    def expires_at(self) -> dt.datetime: ...
 
 
 class NonceStore(Protocol):
-    """Where issued challenges wait for their proof."""
+    """The part of :class:`service_kit.nonces.NonceStore` the binding protocol uses."""
 
-    def issue(self, challenge: Challenge) -> None:
-        """Remember a newly issued challenge (its nonce must be new)."""
-        ...
+    def issue(
+        self, *, audience: str, purpose: str, ttl: dt.timedelta, now: dt.datetime
+    ) -> IssuedNonce: ...
 
-    def consume(self, nonce: str, *, now: dt.datetime) -> Challenge:
-        """Use the nonce up and return its challenge; raise the codes above."""
-        ...
-
-    def purge(self, *, before: dt.datetime) -> int:
-        """Forget challenges that expired before ``before``; return how many."""
-        ...
+    def consume(
+        self, value: str, *, audience: str | None, purpose: str, now: dt.datetime
+    ) -> IssuedNonce: ...
 
 
 def issue_challenge(
@@ -56,138 +69,28 @@ def issue_challenge(
     now: dt.datetime,
     ttl: dt.timedelta = dt.timedelta(minutes=5),
 ) -> Challenge:
-    """Make a fresh challenge and keep it in ``store``."""
-    challenge = Challenge.new(audience, purpose, now=now, ttl=ttl)
-    store.issue(challenge)
-    return challenge
+    """A fresh challenge for ``audience`` (an origin) and ``purpose``, kept in ``store``."""
+    origin = canonical_origin(audience)
+    nonce = store.issue(audience=origin, purpose=check_purpose(purpose), ttl=ttl, now=now)
+    return _challenge(nonce)
 
 
-class InMemoryNonceStore:
-    """Challenges in a dict behind a lock: correct within one process."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._challenges: dict[str, Challenge] = {}
-        self._consumed: set[str] = set()
-
-    def issue(self, challenge: Challenge) -> None:
-        with self._lock:
-            if challenge.nonce in self._challenges:
-                raise CardError("card.challenge_invalid", "the nonce was issued before")
-            self._challenges[challenge.nonce] = challenge
-
-    def consume(self, nonce: str, *, now: dt.datetime) -> Challenge:
-        with self._lock:
-            challenge = self._challenges.get(nonce)
-            if challenge is None:
-                raise CardError("card.nonce_unknown")
-            if nonce in self._consumed:
-                raise CardError("card.nonce_reused")
-            self._consumed.add(nonce)
-        return _unexpired(challenge, now)
-
-    def purge(self, *, before: dt.datetime) -> int:
-        with self._lock:
-            old = [n for n, c in self._challenges.items() if c.expires_at < before]
-            for nonce in old:
-                del self._challenges[nonce]
-                self._consumed.discard(nonce)
-            return len(old)
+def consume_challenge(
+    store: NonceStore, nonce: str, *, audience: str, purpose: str, now: dt.datetime
+) -> Challenge:
+    """Use up the challenge of ``nonce``, issued for ``audience`` (an origin) and ``purpose``."""
+    try:
+        issued = store.consume(nonce, audience=audience, purpose=purpose, now=now)
+    except NonceError as exc:
+        if exc.code == "nonce.mismatch":
+            field = exc.details.get("field")
+            code = "card.purpose_mismatch" if field == "purpose" else "card.audience_mismatch"
+            raise CardError(
+                code, f"the nonce was issued for another {field or 'audience'}"
+            ) from exc
+        raise CardError(_CARD_CODES[exc.code], **exc.details) from exc
+    return _challenge(issued)
 
 
-class SqlNonceStore:
-    """Challenges in a SQL table; single use enforced by the database across processes."""
-
-    def __init__(self, engine: sa.Engine, *, table: str = "jpki_binding_nonces") -> None:
-        self._engine = engine
-        metadata = sa.MetaData()
-        self._table = sa.Table(
-            table,
-            metadata,
-            sa.Column("nonce", sa.String(128), primary_key=True),
-            sa.Column("audience", sa.String(2048), nullable=False),
-            sa.Column("purpose", sa.String(64), nullable=False),
-            sa.Column("issued_at", sa.BigInteger, nullable=False),
-            sa.Column("expires_at", sa.BigInteger, nullable=False, index=True),
-            sa.Column("consumed_at", sa.BigInteger, nullable=True),
-        )
-        self._metadata = metadata
-
-    @classmethod
-    def from_url(cls, url: str, *, table: str = "jpki_binding_nonces") -> SqlNonceStore:
-        """A store on a database URL (``sqlite:///file.db``, ``postgresql+psycopg://…``)."""
-        store = cls(sa.create_engine(url), table=table)
-        store.create()
-        return store
-
-    def create(self) -> None:
-        """Create the table if it does not exist."""
-        self._metadata.create_all(self._engine)
-
-    def drop(self) -> None:
-        """Drop the table (tests and uninstall)."""
-        self._metadata.drop_all(self._engine)
-
-    def issue(self, challenge: Challenge) -> None:
-        row = {
-            "nonce": challenge.nonce,
-            "audience": challenge.audience,
-            "purpose": challenge.purpose,
-            "issued_at": _micros(challenge.issued_at),
-            "expires_at": _micros(challenge.expires_at),
-            "consumed_at": None,
-        }
-        try:
-            with self._engine.begin() as connection:
-                connection.execute(sa.insert(self._table).values(**row))
-        except sa.exc.IntegrityError as exc:
-            raise CardError("card.challenge_invalid", "the nonce was issued before") from exc
-
-    def consume(self, nonce: str, *, now: dt.datetime) -> Challenge:
-        table = self._table
-        claim = (
-            sa.update(table)
-            .where(table.c.nonce == nonce, table.c.consumed_at.is_(None))
-            .values(consumed_at=_micros(now))
-            .returning(table.c.audience, table.c.purpose, table.c.issued_at, table.c.expires_at)
-        )
-        with self._engine.begin() as connection:
-            row = connection.execute(claim).first()
-            if row is None:
-                known = connection.execute(
-                    sa.select(table.c.nonce).where(table.c.nonce == nonce)
-                ).first()
-                raise CardError("card.nonce_reused" if known else "card.nonce_unknown")
-        challenge = Challenge(
-            nonce=nonce,
-            audience=row.audience,
-            purpose=row.purpose,
-            issued_at=_from_micros(row.issued_at),
-            expires_at=_from_micros(row.expires_at),
-        )
-        return _unexpired(challenge, now)
-
-    def purge(self, *, before: dt.datetime) -> int:
-        table = self._table
-        with self._engine.begin() as connection:
-            result = connection.execute(
-                sa.delete(table).where(table.c.expires_at < _micros(before))
-            )
-        return int(result.rowcount)
-
-
-def _unexpired(challenge: Challenge, now: dt.datetime) -> Challenge:
-    if now > challenge.expires_at:
-        raise CardError("card.challenge_expired", expired_at=challenge.expires_at.isoformat())
-    return challenge
-
-
-_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-
-
-def _micros(moment: dt.datetime) -> int:
-    return (moment - _EPOCH) // dt.timedelta(microseconds=1)
-
-
-def _from_micros(value: int) -> dt.datetime:
-    return _EPOCH + dt.timedelta(microseconds=value)
+def _challenge(nonce: IssuedNonce) -> Challenge:
+    return Challenge(nonce.value, nonce.audience, nonce.purpose, nonce.issued_at, nonce.expires_at)

@@ -1,4 +1,5 @@
-"""Shared fixtures: the vectors folder, and a guard that fails any network access."""
+"""Shared fixtures: the vectors folder, a guard that fails any network access, databases,
+nonce stores."""
 
 from __future__ import annotations
 
@@ -10,6 +11,11 @@ from typing import Any
 
 import pytest
 from hypothesis import settings
+
+from service_kit.db import create_engine
+from service_kit.migrate import KIT_MIGRATIONS, upgrade
+from service_kit.nonces import InMemoryNonceStore, NonceStore, SqlNonceStore
+from tests.issuer.pg import postgres_server, temporary_schema
 
 # No per-example deadline: shikaku measures speed in `make bench`, never with
 # timed assertions in tests. CI (CI=true) replays a fixed set of examples so a
@@ -81,3 +87,45 @@ def _no_network(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setattr(socket, "create_connection", guarded_create)
     monkeypatch.setattr(socket, "getaddrinfo", guarded_getaddrinfo)
     yield
+
+
+# -- databases: each storage test runs on SQLite and on PostgreSQL ---------------------------------
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A PostgreSQL URL with a schema of its own (skips, with the reason, without a server)."""
+    server, reason = postgres_server()
+    if server is None:
+        pytest.skip(reason)
+    with temporary_schema(server) as url:
+        yield url
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'status.sqlite3'}"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest) -> str:
+    """The test runs once on SQLite and once on PostgreSQL."""
+    name = "sqlite_url" if request.param == "sqlite" else "postgres_url"
+    url = request.getfixturevalue(name)
+    assert isinstance(url, str)
+    return url
+
+
+@pytest.fixture(params=["memory", "sqlite", "postgresql"])
+def nonce_store(request: pytest.FixtureRequest) -> Iterator[NonceStore]:
+    """Each nonce store in turn: in memory, on SQLite, on PostgreSQL (migrated)."""
+    if request.param == "memory":
+        yield InMemoryNonceStore()
+        return
+    url = request.getfixturevalue("sqlite_url" if request.param == "sqlite" else "postgres_url")
+    engine = create_engine(url)
+    try:
+        upgrade(engine, KIT_MIGRATIONS)
+        yield SqlNonceStore(engine)
+    finally:
+        engine.dispose()

@@ -5,8 +5,9 @@
 - did:jwk (did:jwk spec): the id is the base64url of a public JWK; the one
   verification method is ``did:jwk:<b64>#0`` of type ``JsonWebKey``.
 - did:web (did:web method spec): resolution needs HTTPS, which lives at the
-  edges; here we only *build* the document a board serves at
-  ``/.well-known/did.json``.
+  edges (:mod:`verifier.issuer_keys`); here we *build* the document a board serves at
+  ``/.well-known/did.json``, turn a did:web into that URL (§3.2 "Read (Resolve)"), and
+  read a verification method out of a document the edge fetched or pinned.
 
 A :data:`KeyResolver` turns a verification-method URL into a
 :class:`VerificationMethod`; cryptosuites take one as a parameter, so tests and
@@ -16,7 +17,8 @@ services can add did:web or a trust registry without touching the suites.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+import re
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -32,12 +34,15 @@ from vc_core.multikey import PublicKey, decode_multikey_public, encode_multikey_
 __all__ = [
     "KeyResolver",
     "VerificationMethod",
+    "absolute_id",
     "build_did_web_document",
     "did_jwk_from_public_key",
     "did_key_from_public_key",
     "did_web_from_url",
+    "did_web_url",
     "resolve_did_document",
     "resolve_verification_method",
+    "verification_method_from_document",
 ]
 
 
@@ -119,6 +124,76 @@ def did_web_from_url(origin: str) -> str:
     host, _, path = origin.removeprefix("https://").rstrip("/").partition("/")
     parts = [quote(host, safe="")] + [p for p in path.split("/") if p]
     return "did:web:" + ":".join(parts)
+
+
+_WEB_HOST = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?(?:%3[Aa][0-9]{1,5})?")
+_WEB_SEGMENT = re.compile(r"[A-Za-z0-9._~-]+")
+
+
+def did_web_url(did: str) -> str:
+    """The https URL of a did:web's document (did:web method spec §3.2, "Read (Resolve)").
+
+    ``did:web:example.jp`` → ``https://example.jp/.well-known/did.json``;
+    ``did:web:example.jp%3A8443:boards:mhlw`` → ``https://example.jp:8443/boards/mhlw/did.json``.
+    Anything that could leave the host (``/``, ``@``, ``..``, other percent-escapes) is refused.
+    """
+    if not did.startswith("did:web:") or "#" in did or "?" in did:
+        raise DidError("did.invalid", f"not a did:web without fragment: {did[:80]!r}")
+    host, *segments = did.removeprefix("did:web:").split(":")
+    if not _WEB_HOST.fullmatch(host):
+        raise DidError("did.invalid", f"did:web host is malformed: {host[:80]!r}")
+    if any(not _WEB_SEGMENT.fullmatch(s) or s in {".", ".."} for s in segments):
+        raise DidError("did.invalid", "did:web path segments are malformed")
+    origin = "https://" + host.replace("%3A", ":").replace("%3a", ":")
+    path = "/".join(segments) if segments else ".well-known"
+    return f"{origin}/{path}/did.json"
+
+
+def verification_method_from_document(document: Mapping[str, Any], url: str) -> VerificationMethod:
+    """The verification method ``url`` of a DID ``document`` (DID Core §5.2, §5.3.1).
+
+    A method may be written with a relative id (``#key-1``) and may be embedded in the
+    ``assertionMethod`` relationship; its ``controller`` must be the document's DID, and its key
+    a ``Multikey`` (``publicKeyMultibase``) or a ``JsonWebKey`` (``publicKeyJwk``, public
+    members only).
+    """
+    did = document.get("id")
+    if not isinstance(did, str) or url.partition("#")[0] != did:
+        raise DidError("did.invalid", "the DID document is not the document of that DID")
+    for member in ("verificationMethod", "assertionMethod"):
+        entries = document.get(member)
+        for entry in entries if isinstance(entries, list) else ():
+            if isinstance(entry, Mapping) and absolute_id(did, entry.get("id")) == url:
+                return _method_from_json(did, url, entry)
+    raise DidError("did.fragment_not_found", f"{did[:80]} has no method {url[len(did) :][:40]}")
+
+
+def absolute_id(did: str, reference: Any) -> str | None:
+    """A DID URL reference made absolute (DID Core §3.2.2: ``#key-1`` is relative to ``did``)."""
+    if not isinstance(reference, str):
+        return None
+    return did + reference if reference.startswith("#") else reference
+
+
+def _method_from_json(did: str, url: str, entry: Mapping[str, Any]) -> VerificationMethod:
+    if entry.get("controller") != did:
+        raise DidError("did.invalid", "the verification method is controlled by another DID")
+    kind = entry.get("type")
+    try:
+        if kind == "Multikey" and isinstance(entry.get("publicKeyMultibase"), str):
+            key: AnyPublicKey = decode_multikey_public(entry["publicKeyMultibase"])
+        elif kind in {"JsonWebKey", "JsonWebKey2020"} and isinstance(
+            entry.get("publicKeyJwk"), Mapping
+        ):
+            jwk = dict(entry["publicKeyJwk"])
+            if "d" in jwk:
+                raise DidError("did.invalid", "a DID document must not carry a private key")
+            key = public_key_from_jwk(jwk)
+        else:
+            raise DidError("did.invalid", f"unsupported verification method type {kind!r}")
+    except (CodecError, KeyMaterialError) as exc:
+        raise DidError("did.invalid", "the verification method's key is unusable") from exc
+    return VerificationMethod(url, did, key, "Multikey" if kind == "Multikey" else "JsonWebKey")
 
 
 def build_did_web_document(

@@ -28,7 +28,9 @@ stderr line and an exit code; neither needs to know the class.
     ├── HolderError           holder.*     holder binding of presentations
     ├── VerifyError           verify.*     the verification pipeline and its policy
     ├── RequestError          request.*    a caller's malformed request
-    └── InputError            input.*      strict UTF-8 and JSON with limits
+    ├── InputError            input.*      strict UTF-8 and JSON with limits
+    ├── StorageError          storage.*    databases and their migrations (service_kit)
+    └── ConfigError           config.*     service settings and their secrets
 
 A code names *what went wrong*, never how it was detected, and once published
 it is never renamed. Messages never contain secrets (keys, PINs).
@@ -48,6 +50,7 @@ __all__ = [
     "CanonicalizationError",
     "CardError",
     "CodecError",
+    "ConfigError",
     "CredentialError",
     "DidError",
     "HolderError",
@@ -65,6 +68,7 @@ __all__ = [
     "SelectionError",
     "ShikakuError",
     "StatusError",
+    "StorageError",
     "TrustError",
     "VerifyError",
 ]
@@ -217,9 +221,17 @@ CODES: Mapping[str, str] = {
     "status.schedule_invalid": "A scheduled suspension has no start or ends before it starts.",
     "status.message_code_unknown": "The status message code is not one the issuer defined.",
     "status.storage_failed": "The status registry's database failed or stayed contended.",
+    "status.cause_invalid": "A registry action needs a non-empty reason, legal basis and actor.",
+    "status.id_invalid": "A credential or subject id is empty, blank or over 1024 characters.",
+    "status.issuer_invalid": "The issuer is not a DID (did:<method>:<method-specific-id>).",
+    "status.nothing_published": "No status list of this issuer is in the registry to publish.",
     "status.revoked": "The credential's revocation entry is set: it has been revoked.",
     "status.suspended": "The credential's suspension entry is set: it is suspended.",
     "status.message_set": "The credential's message entry is not 0; see the issuer's message.",
+    "status.entry_missing": "The credential has no status entry, so its status cannot be known.",
+    "status.type_unsupported": "A credentialStatus entry is of a type shikaku cannot check.",
+    "status.disposition_invalid": "The dispositions document does not verify or is not its list's.",
+    "status.disposition_missing": "The list's dispositions document has no item for a set entry.",
     # schema.* (vc_schemas: qualification catalogue, register records, JP profile of OB 3.0)
     "schema.catalogue_invalid": "The qualification catalogue data is malformed or inconsistent.",
     "schema.unknown_qualification": "No catalogue entry has that qualification id.",
@@ -268,6 +280,14 @@ CODES: Mapping[str, str] = {
     "input.too_many_items": "A JSON array or object has more members than the configured limit.",
     "input.integer_too_long": "A JSON integer has more digits than the configured limit.",
     "input.unreadable": "The file or folder cannot be read, or is not what was expected.",
+    # storage.* (service_kit: the databases of the services and their migrations)
+    "storage.url_invalid": "The database URL is malformed or names an unsupported database.",
+    "storage.unavailable": "The database cannot be opened or reached (no folder, no server).",
+    "storage.failed": "The database refused the work, or stayed contended through every retry.",
+    "storage.migration_failed": "The database schema could not be brought up to date.",
+    # config.* (service settings)
+    "config.invalid": "The service settings do not parse, or a value is out of range.",
+    "config.secret_placeholder": "Outside development, a secret is a placeholder or too short.",
     "input.unwritable": "The output cannot be written (a missing folder, or a file in the way).",
 }
 
@@ -300,6 +320,16 @@ class ShikakuError(Exception):
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready view: ``{"code", "message", **details}``."""
         return {"code": self.code, "message": self.message, **self.details}
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Pickled with its code, so it crosses process boundaries (worker pools) intact.
+        return (_restore, (type(self), self.code, self.message, self.details))
+
+
+def _restore(
+    cls: type[ShikakuError], code: str, message: str, details: dict[str, Any]
+) -> ShikakuError:
+    return cls(code, message, **details)
 
 
 class CodecError(ShikakuError):
@@ -388,3 +418,11 @@ class RequestError(ShikakuError):
 
 class InputError(ShikakuError):
     prefix = "input"
+
+
+class StorageError(ShikakuError):
+    prefix = "storage"
+
+
+class ConfigError(ShikakuError):
+    prefix = "config"

@@ -23,45 +23,53 @@ from typing import Any, Literal
 from vc_core import di
 from vc_core.did import resolve_verification_method
 from vc_core.errors import ShikakuError
+from vc_core.problems import problem_of
 from vc_core.vcdm import credential_problems
 
 __all__ = ["Check", "Verdict", "is_could_not_verify", "run_check", "verify_credential"]
 
 Outcome = Literal["verified", "not_verified", "error"]
 
-# Codes meaning "we could not judge", as opposed to "we judged and refused". An input the
-# input boundary refused (input.*) or one over a processing limit was never judged.
-_COULD_NOT_VERIFY_PREFIXES = ("loader.", "codec.", "canon.", "did.method_unsupported", "input.")
-_COULD_NOT_VERIFY = {
-    "credential.malformed",
-    "jose.malformed",
-    "sdjwt.malformed",
-    "jsonld.invalid",
-    "jsonld.too_large",
-    "proof.cryptosuite_unsupported",
-    "key.unsupported",
-}
-
-
 _OUT_OF_PERIOD = frozenset({"credential.not_yet_valid", "credential.expired"})
+
+CheckOutcome = Literal["passed", "failed", "could_not_verify", "not_applicable", "not_requested"]
 
 
 def is_could_not_verify(code: str) -> bool:
-    return code in _COULD_NOT_VERIFY or code.startswith(_COULD_NOT_VERIFY_PREFIXES)
+    """Whether ``code`` means "we could not judge" rather than "we judged and refused"."""
+    try:
+        return problem_of(code).kind == "could_not_verify"
+    except KeyError:
+        return True  # An unregistered code is a bug; it must never read as a judgement.
 
 
 @dataclass(frozen=True)
 class Check:
-    """One named check: ``ok`` is True (passed), False (failed) or None (did not apply)."""
+    """One named check: ``ok`` is True (passed), False (failed) or None (did not run).
+
+    A check that did not run either did not apply (``requested`` True: there was nothing to
+    check) or was not requested by the caller (``requested`` False, VC-API ``options.checks``).
+    """
 
     name: str
     ok: bool | None
     code: str | None = None
     message: str | None = None
     details: Mapping[str, Any] = field(default_factory=dict)
+    requested: bool = True
+
+    @property
+    def outcome(self) -> CheckOutcome:
+        if self.ok is True:
+            return "passed"
+        if self.ok is None:
+            return "not_applicable" if self.requested else "not_requested"
+        if self.code is not None and is_could_not_verify(self.code):
+            return "could_not_verify"
+        return "failed"
 
     def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"check": self.name, "ok": self.ok}
+        out: dict[str, Any] = {"check": self.name, "ok": self.ok, "outcome": self.outcome}
         if self.code is not None:
             out["code"] = self.code
         if self.message is not None:

@@ -62,10 +62,16 @@ def _schema_problems(document: Any, kind: SchemaKind) -> list[FieldError]:
 
 
 def _forbidden_problems(document: Any) -> list[FieldError]:
-    """The guard's findings (a My Number in a free-text field …), with JSON pointers."""
+    """The guard's findings (a My Number in a free-text field …), with JSON pointers.
+
+    ``credentialStatus`` is the issuer's own machinery, not the holder's data: a message list's
+    ``statusMessage`` names dispositions (業務停止, 免許取消) by design, and no holder data lives
+    there, so it is not scanned.
+    """
     if not isinstance(document, Mapping):
         return []
-    found = scan_forbidden({k: v for k, v in document.items() if k not in ("proof", "@context")})
+    skipped = ("proof", "@context", "credentialStatus")
+    found = scan_forbidden({k: v for k, v in document.items() if k not in skipped})
     return [
         FieldError("/" + re.sub(r"\[(\d+)\]", r"/\1", e.field).replace(".", "/"), e.code, e.message)
         for e in found
@@ -117,8 +123,10 @@ def entry_problems(
             )
         )
     known = {t.id for t in entry.trainings}
-    for index, training in enumerate(subject.get("completedTraining", ())):
-        if training not in known:
+    trainings = subject.get("completedTraining", ())
+    # A misshapen list is the JSON Schema's finding; here only well-formed items are compared.
+    for index, training in enumerate(trainings if isinstance(trainings, list) else ()):
+        if not isinstance(training, str) or training not in known:
             problems.append(
                 FieldError(f"/credentialSubject/completedTraining/{index}", _CODE, "not recorded")
             )

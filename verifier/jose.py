@@ -30,8 +30,6 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from cryptography import x509
-
 from jpki_bridge.certs import CertKind
 from jpki_bridge.validation import TrustAnchors, validate_certificate
 from vc_core.codecs import b64url_decode
@@ -41,11 +39,13 @@ from vc_core.errors import (
     InputError,
     JoseError,
     KeyBindingError,
+    RequestError,
     ShikakuError,
 )
 from vc_core.jose.claims import DEFAULT_SKEW
 from vc_core.jose.jws import strict_json_loads
 from vc_core.jose.vc import VC_JWT, VC_SD_JWT, credential_checks, verify_vc_jwt
+from vc_core.jose.vp import load_certificates
 from vc_core.jsonio import loads
 from vc_core.keys import AnyPublicKey
 from vc_core.sdjwt import (
@@ -181,8 +181,7 @@ def _certificate_check(
         def validate() -> str:
             if not binding.certificates:
                 raise KeyBindingError("kb.certificate_mismatch", "the KB-JWT carries no x5c")
-            leaf = x509.load_der_x509_certificate(binding.certificates[0])
-            rest = [x509.load_der_x509_certificate(c) for c in binding.certificates[1:]]
+            leaf, *rest = load_certificates(binding.certificates)
             chain = validate_certificate(
                 leaf, anchors=anchors, now=now, intermediates=rest, kind=CertKind.AUTH
             )
@@ -226,7 +225,7 @@ def verify_jose(
         refused = CredentialError("credential.malformed", f"{form} is not accepted here")
         return JoseVerification(form, SdJwtVerification(Verdict((_failed(refused),))))
     if (nonce is None) != (audience is None):
-        raise ValueError("give both a nonce and an audience, or neither")
+        raise RequestError("request.invalid", "give both a nonce and an audience, or neither")
     extra = [_schema_check(form, catalogue), _status_check(status)]
     if form == VC_JWT:
         result = verify_vc_jwt(text, now=now, issuer_key=issuer_key, skew=skew, extra_checks=extra)

@@ -1,7 +1,9 @@
 """The issuer's status registry and status-list publishing.
 
 - :mod:`issuer.status.registry`: random, never-reused indexes; revoke, suspend (now or
-  scheduled), reinstate, tick; the append-only audit log. SQLite or PostgreSQL.
+  scheduled), reinstate, tick; the append-only audit log. SQLite or PostgreSQL. Its pure
+  lifecycle rules are :mod:`issuer.status.rules`; the SQL is :mod:`issuer.status.allocation`
+  and :mod:`issuer.status.changes`.
 - :mod:`issuer.status.publish`: the signed BitstringStatusListCredential and
   ``statuslist+jwt`` of each list, regenerated when a bit changes, with an ETag per version.
 - :mod:`issuer.status.messages`: the reason codes of the ``message`` list.
@@ -9,7 +11,7 @@
 
 from __future__ import annotations
 
-from issuer.status.db import default_url, migrate, open_engine
+from issuer.status.db import STATUS_MIGRATIONS, default_url, migrate
 from issuer.status.messages import ReasonCode, status_messages
 from issuer.status.records import (
     PURPOSES,
@@ -25,6 +27,7 @@ from issuer.status.registry import StatusRegistry
 
 __all__ = [
     "PURPOSES",
+    "STATUS_MIGRATIONS",
     "AuditRecord",
     "ListInfo",
     "ListSnapshot",
@@ -36,6 +39,5 @@ __all__ = [
     "TickReport",
     "default_url",
     "migrate",
-    "open_engine",
     "status_messages",
 ]

@@ -14,6 +14,10 @@ A publication is regenerated when its list's version has moved on (a bit changed
 its ``validUntil`` comes within ``refresh_margin``; each carries an ETag naming the list
 version and the body's digest, and a ``Cache-Control: max-age`` aligned with ``ttl`` as §2.2
 recommends, so a CDN can serve the lists and verifiers can revalidate cheaply (HTTP 304).
+
+A suspension list also gets its signed dispositions document (why and until when each set
+entry is suspended; :mod:`issuer.status.dispositions`), rendered with the list and served at
+``<list URL>/dispositions``.
 """
 
 from __future__ import annotations
@@ -28,8 +32,15 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from issuer.status.dispositions import (
+    DISPOSITIONS_FORMAT,
+    DISPOSITIONS_MEDIA_TYPE,
+    DISPOSITIONS_PATH,
+    read_dispositions,
+    sign_dispositions,
+)
 from issuer.status.models import ListRow, PublicationRow
-from issuer.status.records import ListSnapshot, StatusChange
+from issuer.status.records import ListInfo, ListSnapshot, StatusChange
 from issuer.status.registry import StatusRegistry
 from vc_core import di
 from vc_core.errors import StatusError
@@ -53,8 +64,13 @@ __all__ = [
     "token_list",
 ]
 
-#: The formats a list is published in, and their media types.
-MEDIA_TYPES = {"w3c": "application/vc", "jwt": "application/statuslist+jwt"}
+#: The formats a list is published in, and their media types (a suspension list also has
+#: its dispositions document).
+MEDIA_TYPES = {
+    "w3c": "application/vc",
+    "jwt": "application/statuslist+jwt",
+    DISPOSITIONS_FORMAT: DISPOSITIONS_MEDIA_TYPE,
+}
 FORMATS = tuple(MEDIA_TYPES)
 
 
@@ -211,26 +227,53 @@ class StatusPublisher:
             jwt = sign_status_list_jwt(token, self.signer, kid=self.verification_method)
             documents["jwt"] = jwt.encode("ascii")
         return [
-            Publication(
-                url=info.url,
-                format=name,
-                version=info.version,
-                etag=_etag(info.version, body),
-                media_type=MEDIA_TYPES[name],
-                body=body,
-                valid_from=now,
-                valid_until=valid_until,
-                ttl_seconds=ttl_seconds,
-            )
+            self._published(info.url, info.version, name, body, now)
             for name, body in documents.items()
         ]
+
+    def _published(
+        self, url: str, version: int, format: str, body: bytes, now: datetime
+    ) -> Publication:
+        return Publication(
+            url=url,
+            format=format,
+            version=version,
+            etag=_etag(version, body),
+            media_type=MEDIA_TYPES[format],
+            body=body,
+            valid_from=now,
+            valid_until=now + self.config.validity,
+            ttl_seconds=int(self.config.ttl.total_seconds()),
+        )
+
+    def render_dispositions(self, url: str, now: datetime) -> Publication | None:
+        """The signed dispositions document of a suspension list, None for other lists (it
+        reads the list's entries and schedules, so unlike :meth:`render` it needs the
+        registry)."""
+        snapshot = read_dispositions(self.registry, url)
+        if snapshot is None:
+            return None
+        body = sign_dispositions(
+            snapshot,
+            signer=self.signer,
+            kid=self.verification_method,
+            issued_at=now,
+            expires_at=now + self.config.validity,
+        )
+        return self._published(url, snapshot.info.version, DISPOSITIONS_FORMAT, body, now)
 
     # -- storing and serving -----------------------------------------------------------------------
 
     def publish(self, url: str) -> list[Publication]:
-        """Render the list's current version and store it (unless a newer one is stored)."""
+        """Render the list's current version (and dispositions) and store it (unless a newer
+        one is stored)."""
         snapshot = self.registry.snapshot(url)
-        return self._store(snapshot.info.id, self.render(snapshot, self.registry.now()))
+        now = self.registry.now()
+        publications = self.render(snapshot, now)
+        dispositions = self.render_dispositions(url, now)
+        if dispositions is not None:
+            publications.append(dispositions)
+        return self._store(snapshot.info.id, publications)
 
     def publish_changes(self, changes: Iterable[StatusChange]) -> list[Publication]:
         """Regenerate the lists a set of changes touched (call it after revoke, suspend …)."""
@@ -242,6 +285,20 @@ class StatusPublisher:
         now = self.registry.now()
         stale = self.registry.transact(lambda session: self._stale_urls(session, now))
         return [p for url in stale for p in self.publish(url)]
+
+    def publish_all(self) -> list[Publication]:
+        """Every list of the issuer in each format it is published in, brought up to date.
+
+        An issuer with no list in the registry (a key that matches none) is
+        ``status.nothing_published``: publishing nothing is an error, not an empty success.
+        """
+        self.publish_due()
+        lists = self.registry.lists(issuer=self.issuer)
+        if not lists:
+            raise StatusError(
+                "status.nothing_published", f"the registry holds no status list of {self.issuer}"
+            )
+        return [self.get(info.url, name) for info in lists for name in _formats(info)]
 
     def get(self, url: str, format: str = "w3c") -> Publication:
         """The stored publication of a list, republished first if it is stale."""
@@ -258,8 +315,22 @@ class StatusPublisher:
                 return publication
         raise StatusError("status.list_unreachable", f"{url} is not published as {format}")
 
+    def dispositions(self, url: str) -> Publication:
+        """The dispositions document of the suspension list at ``url`` (served at
+        ``url + "/dispositions"``); ``status.list_unreachable`` for any other list, refused
+        before anything is rendered."""
+        purpose = self.registry.transact(
+            lambda session: session.scalar(select(ListRow.purpose).where(ListRow.url == url))
+        )
+        if purpose != "suspension":
+            raise StatusError("status.list_unreachable", f"{url} has no dispositions document")
+        return self.get(url, DISPOSITIONS_FORMAT)
+
     def for_accept(self, url: str, accept: str | None) -> Publication:
-        """Content negotiation: ``application/statuslist+jwt`` gets the token, else the VC."""
+        """Content negotiation: ``application/statuslist+jwt`` gets the token, else the VC;
+        ``<list URL>/dispositions`` is the list's dispositions document."""
+        if url.endswith(DISPOSITIONS_PATH):
+            return self.dispositions(url.removesuffix(DISPOSITIONS_PATH))
         wants_jwt = accept is not None and MEDIA_TYPES["jwt"] in accept
         return self.get(url, "jwt" if wants_jwt else "w3c")
 
@@ -329,6 +400,15 @@ class StatusPublisher:
 
         # Publications are derived data (see StatusRegistry.transact): no wait for the disk.
         return self.registry.transact(work, durable=False)
+
+
+def _formats(info: ListInfo) -> tuple[str, ...]:
+    """The formats a list is published in: a ``message`` list has no token form."""
+    return (
+        FORMATS
+        if info.purpose in ("revocation", "suspension") and info.status_size == 1
+        else ("w3c",)
+    )
 
 
 def _fields(publication: Publication) -> dict[str, Any]:

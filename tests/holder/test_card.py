@@ -7,6 +7,7 @@ runs everywhere and covers the verifier's certificate checks.
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -14,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from holder.card import auth_certificate, card_signer, present_on_card
-from holder.present import present
+from holder.present import present, x5c_of
 from issuer.jose_forms import HolderBinding, issue_jose_credential
 from jpki_bridge.emulator import CardState
 from jpki_bridge.pin import Pin, PinKind
@@ -26,7 +27,7 @@ from vc_core.di import default_verification_method
 from vc_core.errors import CardError
 from vc_core.jose import parse_jws
 from vc_core.keys import generate_key
-from vc_core.sdjwt import parse_sd_jwt
+from vc_core.sdjwt import create_key_binding, parse_sd_jwt, select_disclosures
 from vc_schemas.samples import sample_credential
 from verifier.jose import JoseVerification, verify_jose
 
@@ -146,3 +147,23 @@ def test_a_wrong_pin_is_spent_once_and_never_retried(session: CardSession, pki: 
     assert session.pin_status(PinKind.AUTH).tries_left == 2
     with pytest.raises(ValueError, match="auth PIN"):
         card_signer(session, Pin(PinKind.SIGN, pki.sign_pin))
+
+
+def test_attack5_a_garbage_certificate_in_x5c_is_a_coded_failure(
+    session: CardSession, pki: TestPki
+) -> None:
+    """Issue 9, attack 5: a second x5c certificate that does not parse was a bare ValueError."""
+    credential = _issued(session)
+    signer = card_signer(session, Pin(PinKind.AUTH, pki.auth_pin))
+    leaf = x5c_of([auth_certificate(session)])[0]
+    garbage = base64.b64encode(b"not a certificate").decode()
+    bound = create_key_binding(
+        select_disclosures(parse_sd_jwt(credential), ["/licenseNumber"]),
+        signer,
+        nonce=NONCE,
+        audience=AUDIENCE,
+        now=_now(),
+        header={"x5c": [leaf, garbage]},
+    )
+    result = _verify(bound.compact(), TrustAnchors((pki.auth_ca_cert,)))
+    assert _failed(result) == {"holder.certificate": "card.cert_invalid"}

@@ -17,8 +17,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from issuer.status import RegistryConfig, StatusRegistry, open_engine
+from issuer.status import RegistryConfig, StatusRegistry
 from issuer.status.models import EntryRow, ListRow
+from service_kit.db import create_engine
 
 pytestmark = pytest.mark.slow
 
@@ -44,7 +45,7 @@ def _wait_ready(process: subprocess.Popen[str]) -> None:
 
 def _database_state(url: str) -> list[tuple[int, int, str]]:
     """Every entry as (list, index, credential); checks each counter against its entries."""
-    engine = open_engine(url)
+    engine = create_engine(url)
     with engine.connect() as connection:
         entries = [
             (row.list_id, row.idx, row.credential_id)

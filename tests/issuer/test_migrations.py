@@ -6,12 +6,13 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
-from issuer.status.db import VERSION_TABLE, downgrade, migrate, open_engine
+from issuer.status.db import VERSION_TABLE, downgrade, migrate
 from issuer.status.models import Base
+from service_kit.db import create_engine
 
 
 def test_migrations_match_the_models_and_run_both_ways(db_url: str) -> None:
-    engine = open_engine(db_url)
+    engine = create_engine(db_url)
     migrate(engine)
     migrate(engine)  # Idempotent: a second start finds the schema at head.
     with engine.connect() as connection:

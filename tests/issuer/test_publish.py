@@ -142,7 +142,8 @@ def test_lists_are_resigned_before_they_expire(
     registry: StatusRegistry, publisher: StatusPublisher, clock: Clock
 ) -> None:
     registry.allocate("urn:uuid:c1", issuer=publisher.issuer)
-    assert len(publisher.publish_due()) == 5  # Three lists; two have a token form too.
+    # Three lists; two have a token form too, and the suspension list its dispositions.
+    assert len(publisher.publish_due()) == 6
     assert publisher.publish_due() == []
     clock.now += timedelta(hours=19)
     republished = publisher.publish_due()

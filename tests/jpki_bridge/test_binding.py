@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 from cryptography import x509
 
 from jpki_bridge.binding import (
@@ -28,7 +27,7 @@ from jpki_bridge.binding import (
 )
 from jpki_bridge.certs import CertKind, Sex, rsa_public_key, x5t_s256
 from jpki_bridge.emulator import CardState
-from jpki_bridge.nonces import InMemoryNonceStore, NonceStore, SqlNonceStore, issue_challenge
+from jpki_bridge.nonces import NonceStore, issue_challenge
 from jpki_bridge.pin import Pin, PinKind
 from jpki_bridge.pki import TestPki, issue_person_certificate, make_test_pki
 from jpki_bridge.revocation import CrlSource, OcspSource, RevocationStatus
@@ -36,6 +35,9 @@ from jpki_bridge.session import CardSession
 from jpki_bridge.signer import CardSigner
 from jpki_bridge.transport import InProcessTransport
 from jpki_bridge.validation import TrustAnchors
+from service_kit.db import create_engine
+from service_kit.migrate import KIT_MIGRATIONS, upgrade
+from service_kit.nonces import InMemoryNonceStore, SqlNonceStore
 from tests.jpki_bridge.recording import RecordingTransport
 from tests.jpki_bridge.responders import TestCa, serve
 from vc_core.errors import CardError
@@ -162,14 +164,16 @@ def test_the_signed_bytes_are_as_documented(card_dir: Path, nonces: NonceStore) 
 def test_proofs_verify_with_a_sql_nonce_store(
     card_dir: Path, anchors: TrustAnchors, tmp_path: Path
 ) -> None:
-    store = SqlNonceStore(sa.create_engine(f"sqlite:///{tmp_path / 'nonces.db'}"))
-    store.create()
+    engine = create_engine(f"sqlite:///{tmp_path / 'nonces.db'}")
+    upgrade(engine, KIT_MIGRATIONS)
+    store = SqlNonceStore(engine)
     challenge = issue_challenge(store, ORIGIN, PURPOSE, now=_now())
     proof = card_proof(card_dir, challenge)
     assert verify(proof, nonces=store, anchors=anchors).kind is CertKind.AUTH
     with pytest.raises(CardError) as caught:
         verify(proof, nonces=store, anchors=anchors)
     assert code_of(caught) == "card.nonce_reused"
+    engine.dispose()
 
 
 # -- Done-when 3: each failure with its own code ----------------------------------------------

@@ -16,9 +16,10 @@ from typer.testing import CliRunner
 from cli.app import app
 from jpki_bridge.binding import verify_proof
 from jpki_bridge.certs import CertKind, four_facts
-from jpki_bridge.nonces import InMemoryNonceStore, issue_challenge
+from jpki_bridge.nonces import issue_challenge
 from jpki_bridge.pki import TestPki, load_test_pki
 from jpki_bridge.validation import TrustAnchors
+from service_kit.nonces import InMemoryNonceStore
 from tests.jpki_bridge.pcsc.stack import shikaku_command
 from vc_core.keys import generate_key, jwk_thumbprint, public_jwk
 

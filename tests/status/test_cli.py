@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import re
 import subprocess
 import sys
@@ -181,3 +182,36 @@ def test_registry_publish_and_check_end_to_end(
     code, out = shikaku("status", "check", "-", stdin=_credential(did, entries["alice"]))
     assert code == 1
     assert {c.get("code") for c in json.loads(out)["checks"]} == {"status.url_not_allowed"}
+
+
+# -- Issue 10: refusals of the registry commands ---------------------------------------------
+
+
+def _run(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*SHIKAKU, *args], capture_output=True, text=True, timeout=120, check=False, env=env
+    )
+
+
+def test_registry_commands_refuse_what_issue_10_names(tmp_path: Path) -> None:
+    env = {**os.environ, "SHIKAKU_STATUS_DB": f"sqlite:///{tmp_path / 'registry.sqlite3'}"}
+    key = tmp_path / "board.jwk"
+    code, did = shikaku("keys", "generate", "--type", "p256", "--out", str(key))
+    assert code == 0
+    base = ["--base-url", "https://status.example.jp/lists"]
+    refusals = {
+        "status.issuer_invalid": ["allocate", "urn:uuid:a", "--issuer", "厚生労働省", *base],
+        "status.id_invalid": ["allocate", "", "--issuer", did.strip(), *base],
+        "status.cause_invalid": [
+            "revoke", "urn:uuid:a", "--reason", "", "--legal-basis", "医師法第7条",
+            "--actor", "mhlw",
+        ],
+        # A key whose DID owns no list: publishing nothing is an error, not "[]".
+        "status.nothing_published": ["publish", "--key", str(key), "--out", str(tmp_path / "www")],
+    }  # fmt: skip
+    for expected, args in refusals.items():
+        done = _run("status", *args, env=env)
+        assert done.returncode == 2, done.stderr
+        assert done.stderr.startswith(f"error: {expected}:"), done.stderr
+        assert done.stdout == ""
+    assert not (tmp_path / "www").exists()

@@ -2,8 +2,9 @@
 
 The board is the real registry and publisher (SQLite in a temporary directory); the HTTP
 exchange goes through :class:`httpx.MockTransport`, which serves the publisher's documents
-with their ETag and Cache-Control and answers conditional requests with 304. Tests swap in
-a misbehaving handler to play a hostile or broken server.
+with their ETag and Cache-Control, answers conditional requests with 304 and a document the
+publisher does not have with 404. Tests swap in a misbehaving handler to play a hostile or
+broken server.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import pytest
 
 from issuer.status import RegistryConfig, StatusRegistry
 from issuer.status.publish import StatusPublisher
+from vc_core.errors import StatusError
 from vc_core.keys import generate_key
 from verifier.status import FetchPolicy, StatusChecker, StatusListCache, StatusListFetcher
 
@@ -73,7 +75,12 @@ class Web:
         url = str(request.url)
         if url in self.overrides:
             return self.overrides[url](request)
-        publication = self.board.publisher.for_accept(url, request.headers.get("Accept"))
+        try:
+            publication = self.board.publisher.for_accept(url, request.headers.get("Accept"))
+        except StatusError as exc:
+            if exc.code != "status.list_unreachable":
+                raise
+            return httpx.Response(404)
         headers = publication.headers(self.board.registry.now())
         if publication.matches(request.headers.get("If-None-Match")):
             return httpx.Response(304, headers=headers)

@@ -8,13 +8,14 @@ import json
 import time
 from collections.abc import Callable, Iterator
 from datetime import timedelta
-from typing import Any, TypedDict
+from typing import Any
 
 import httpx
 import pytest
 
 from issuer.status.publish import StatusPublisher
 from tests.verifier.conftest import BASE, T0, Board, Clock, Web
+from tests.verifier.world import WHY
 from vc_core import di
 from vc_core.jsonld.loader import default_loader
 from vc_core.keys import generate_key
@@ -22,19 +23,6 @@ from vc_core.verdict import Check
 from verifier.status import FetchPolicy, StatusChecker
 
 CheckerFactory = Callable[..., StatusChecker]
-
-
-class Why(TypedDict):
-    reason: str
-    legal_basis: str
-    actor: str
-
-
-WHY: Why = {
-    "reason": "医道審議会答申",
-    "legal_basis": "保健師助産師看護師法第14条",
-    "actor": "mhlw",
-}
 
 
 def _by_name(checks: tuple[Check, ...]) -> dict[str, Check]:

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Literal
 
+from vc_core.did import VerificationMethod
 from vc_core.errors import StatusError
 from vc_core.status import PackedStatusList
 from vc_core.status.bits import BitOrder
@@ -62,6 +63,9 @@ class VerifiedList:
     fresh_until: datetime
     #: For a token list: the thumbprint of the key it was verified with.
     verified_with: str | None = None
+    #: For a W3C list: the verification methods whose proofs verified (they also sign the
+    #: list's dispositions document, :mod:`verifier.status.dispositions`).
+    signers: tuple[VerificationMethod, ...] = ()
     _views: dict[int, PackedStatusList] = field(default_factory=dict, repr=False)
 
     def entries(self, status_size: int, min_entries: int) -> PackedStatusList:

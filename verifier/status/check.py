@@ -48,6 +48,7 @@ from vc_core.status import (
 from vc_core.status.bitstring import DEFAULT_TTL_MS
 from vc_core.verdict import Check
 from verifier.status.cache import StatusListCache, VerifiedList, fresh_until
+from verifier.status.dispositions import DispositionsReader
 from verifier.status.fetch import Fetched, StatusListFetcher
 
 __all__ = ["StatusChecker"]
@@ -82,6 +83,7 @@ class StatusChecker:
         self.resolver = resolver
         self.min_entries = min_entries
         self._now = now
+        self.dispositions = DispositionsReader(fetcher)
 
     # -- W3C Bitstring Status List ---------------------------------------------------------------
 
@@ -125,6 +127,9 @@ class StatusChecker:
         if value == 0:
             return Check(name, True, details=details)
         code = _FAILURE_CODES.get(entry.status_purpose, "status.message_set")
+        if entry.status_purpose == "suspension":
+            # Why and until when (verifier.status.dispositions); the bit decides the outcome.
+            details.update(self.dispositions.describe(verified, entry.status_list_index, now))
         return Check(name, False, code, message or CODES[code], details)
 
     def _w3c_list(self, url: str, issuer: str, now: datetime) -> VerifiedList:
@@ -197,6 +202,7 @@ class StatusChecker:
             ttl=ttl,
             etag=fetched.etag,
             fresh_until=fresh_until(fetched, ttl, parsed.valid_until),
+            signers=tuple(proof.verification_method for proof in proofs),
         )
 
     # -- IETF Token Status List ------------------------------------------------------------------

@@ -1,1 +1,1 @@
-"""Alembic migrations of the status registry (run through :func:`issuer.status.db.migrate`)."""
+"""Alembic revisions of the status registry (run through :func:`issuer.status.db.migrate`)."""

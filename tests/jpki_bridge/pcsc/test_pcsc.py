@@ -16,12 +16,13 @@ from cryptography import x509
 
 from jpki_bridge.binding import verify_proof
 from jpki_bridge.certs import CertKind, rsa_public_key, x5t_s256
-from jpki_bridge.nonces import InMemoryNonceStore, issue_challenge
+from jpki_bridge.nonces import issue_challenge
 from jpki_bridge.pcsc import PcscTransport, list_readers
 from jpki_bridge.pin import Pin, PinKind
 from jpki_bridge.pki import TestPki
 from jpki_bridge.session import CardSession, CertSlot
 from jpki_bridge.validation import TrustAnchors
+from service_kit.nonces import InMemoryNonceStore
 from tests.jpki_bridge.pcsc.stack import READER, Emulator, run_shikaku
 from vc_core.errors import CardError
 from vc_core.keys import verify_signature

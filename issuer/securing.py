@@ -1,0 +1,126 @@
+"""``secure(credential, form, signer)``: one way to secure a credential, for every form we issue.
+
+The CLI, the issuer service and bulk issuance all secure credentials here, so a rule such as
+"a selective-disclosure base proof never lets the holder hide the issuer or the status entry"
+holds for every caller:
+
+- Data Integrity (VC DI 1.0): ``ecdsa-rdfc-2019``, ``eddsa-rdfc-2022`` and
+  ``ecdsa-sd-2023``. For ``ecdsa-sd-2023`` the mandatory pointers are always
+  :data:`ALWAYS_MANDATORY` (those present in the credential) whatever the caller passes,
+  plus, for a JP-profile credential, its qualification's always-visible fields
+  (:meth:`vc_schemas.policy.DisclosurePolicy.mandatory_pointers`), plus the caller's own;
+- JOSE: ``dc+sd-jwt`` (SD-JWT VC), ``vc+sd-jwt`` and ``vc+jwt`` (VC-JOSE), through
+  :func:`issuer.jose_forms.issue_jose_credential` with the holder binding and status.
+
+A credential without an ``issuer`` gets the signing key's did:key (as the W3C suites expect:
+the issuer ``id`` is the key that really signs).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, Final, cast
+
+from issuer.jose_forms import FORMS, Form, HolderBinding, TokenStatus, issue_jose_credential
+from vc_core import di
+from vc_core.clock import Clock, system_clock
+from vc_core.di import default_verification_method
+from vc_core.did import did_key_from_public_key
+from vc_core.errors import CredentialError, RequestError, SchemaError
+from vc_core.jsonld.processor import Loader
+from vc_core.keys import Signer
+from vc_schemas.policy import disclosure_policy, pointer_value
+
+__all__ = [
+    "ALWAYS_MANDATORY",
+    "DI_SUITES",
+    "JOSE_FORMS",
+    "mandatory_pointers",
+    "secure",
+    "with_issuer",
+]
+
+DI_SUITES: Final = ("ecdsa-rdfc-2019", "eddsa-rdfc-2022", "ecdsa-sd-2023")
+JOSE_FORMS: Final = tuple(FORMS)
+
+#: What a holder may never hide from a verifier: who issued it, what it is, when it holds,
+#: where its status is and which schema it follows.
+ALWAYS_MANDATORY: Final = (
+    "/issuer",
+    "/type",
+    "/validFrom",
+    "/validUntil",
+    "/credentialStatus",
+    "/credentialSchema",
+)
+
+
+def mandatory_pointers(credential: Mapping[str, Any], requested: Sequence[str] = ()) -> list[str]:
+    """The base proof's mandatory pointers: ours, the qualification's, then the caller's."""
+    pointers = [p for p in ALWAYS_MANDATORY if pointer_value(credential, p)[0]]
+    qualification = _qualification(credential)
+    if qualification is not None:
+        pointers += disclosure_policy(qualification).mandatory_pointers(credential)
+    pointers += list(requested)
+    return list(dict.fromkeys(pointers))
+
+
+def _qualification(credential: Mapping[str, Any]) -> str | None:
+    found, code = pointer_value(credential, "/credentialSubject/achievement/humanCode")
+    if not found or not isinstance(code, str):
+        return None
+    try:
+        disclosure_policy(code)
+    except SchemaError:  # Not one of ours: no qualification policy applies.
+        return None
+    return code
+
+
+def with_issuer(
+    credential: Mapping[str, Any], signer: Signer, *, as_profile: bool
+) -> dict[str, Any]:
+    """``credential`` with the signing key's did:key as its issuer when it names none."""
+    if not isinstance(credential, Mapping):
+        raise CredentialError("credential.malformed", "a credential is a JSON object")
+    if "issuer" in credential:
+        return dict(credential)
+    did = did_key_from_public_key(signer.public_key)
+    issuer: Any = {"id": did, "type": ["Profile"], "name": did} if as_profile else did
+    return {**credential, "issuer": issuer}
+
+
+def secure(
+    credential: Mapping[str, Any],
+    *,
+    form: str,
+    signer: Signer,
+    loader: Loader,
+    clock: Clock = system_clock,
+    mandatory: Sequence[str] = (),
+    holder: HolderBinding | None = None,
+    status: TokenStatus | None = None,
+) -> dict[str, Any] | str:
+    """``credential`` secured in ``form`` (a DI cryptosuite name or a JOSE form)."""
+    if form in DI_SUITES:
+        document = with_issuer(credential, signer, as_profile=False)
+        pointers = mandatory_pointers(document, mandatory) if form == "ecdsa-sd-2023" else []
+        return di.sign(
+            document,
+            suite=form,
+            signer=signer,
+            loader=loader,
+            mandatory_pointers=pointers,
+            now=clock,
+        )
+    if form in JOSE_FORMS:
+        return issue_jose_credential(
+            with_issuer(credential, signer, as_profile=True),
+            form=cast(Form, form),
+            signer=signer,
+            kid=default_verification_method(signer),
+            now=clock(),
+            holder=holder,
+            status=status,
+        )
+    known = ", ".join((*DI_SUITES, *JOSE_FORMS))
+    raise RequestError("request.invalid", f"unknown form {form[:30]!r}; one of {known}")

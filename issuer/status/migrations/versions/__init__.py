@@ -1,1 +1,0 @@
-"""Revision scripts, oldest first; each names its ``down_revision``."""

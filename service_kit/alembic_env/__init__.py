@@ -1,0 +1,1 @@
+"""The one alembic environment of shikaku (see :mod:`service_kit.migrate`)."""

@@ -1,0 +1,1 @@
+"""Alembic revisions of the service kit's own tables (see ``KIT_MIGRATIONS``)."""

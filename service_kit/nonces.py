@@ -1,0 +1,258 @@
+"""Nonces a service issues and accepts once: presentation challenges and card-binding challenges.
+
+ARCHITECTURE.md ("Services and storage"; issue 9, "Nonces"): a verifier issues a nonce for one
+audience and one purpose, with an expiry; the presentation (or the card's binding proof, see
+:mod:`jpki_bridge.binding`) that comes back carries it, and :meth:`NonceStore.consume` uses it
+up. Consuming is the single-use gate:
+
+- a nonce never issued, or purged after it expired → ``nonce.unknown``;
+- a nonce consumed before → ``nonce.reused`` (the presentation is a replay);
+- a nonce past its expiry → ``nonce.expired``;
+- a nonce issued for another audience or purpose → ``nonce.mismatch`` (``details["field"]``
+  says which; an audience of None is not compared).
+
+The first consumption wins whatever it finds: an expired or mismatched nonce is used up as
+well, so it can never be tried again.
+
+Two stores: :class:`InMemoryNonceStore` for one process, and :class:`SqlNonceStore` for SQLite
+(the default) or PostgreSQL (several instances sharing their nonces), whose table the
+migrations of :data:`service_kit.migrate.KIT_MIGRATIONS` create. In SQL, single use is the
+database's doing, not the process's: consuming is one ``UPDATE nonces SET consumed_at = :now
+WHERE value = :value AND consumed_at IS NULL RETURNING …``, which exactly one transaction can
+win however many processes race for it (PostgreSQL re-checks the condition against the row a
+concurrent transaction committed; SQLite has one writer at a time). Times are stored as integer
+microseconds since the Unix epoch, so both databases compare them the same way.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Final, Protocol
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from service_kit.db import DEFAULT_RETRIES, transact
+from vc_core.errors import NonceError, RequestError
+
+__all__ = [
+    "NONCES",
+    "InMemoryNonceStore",
+    "Nonce",
+    "NonceStore",
+    "SqlNonceStore",
+]
+
+_MAX_VALUE: Final = 128
+_MAX_AUDIENCE: Final = 2048
+_MAX_PURPOSE: Final = 64
+_EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Nonce:
+    """An issued nonce: its value, whom and what it is for, and when it stops being accepted."""
+
+    value: str
+    audience: str
+    purpose: str
+    issued_at: datetime
+    expires_at: datetime
+
+
+class NonceStore(Protocol):
+    """Where issued nonces wait to be consumed (see the module for the codes)."""
+
+    def issue(self, *, audience: str, purpose: str, ttl: timedelta, now: datetime) -> Nonce:
+        """A new nonce (32 random bytes, base64url) for ``audience`` and ``purpose``."""
+        ...
+
+    def consume(self, value: str, *, audience: str | None, purpose: str, now: datetime) -> Nonce:
+        """Use the nonce up, atomically, and return it; raise a ``nonce.*`` code."""
+        ...
+
+    def purge(self, *, before: datetime) -> int:
+        """Forget nonces that expired before ``before``; return how many."""
+        ...
+
+
+def _new_value() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def _utc(moment: datetime) -> datetime:
+    if moment.tzinfo is None:
+        raise RequestError("request.invalid", "nonce times must be timezone-aware")
+    return moment.astimezone(UTC)
+
+
+def _validity(
+    audience: str, purpose: str, ttl: timedelta, now: datetime
+) -> tuple[datetime, datetime]:
+    """``(issued_at, expires_at)`` of a nonce about to be issued, once its inputs are checked."""
+    if not audience or len(audience) > _MAX_AUDIENCE:
+        raise RequestError("request.invalid", f"a nonce's audience has 1 to {_MAX_AUDIENCE} chars")
+    if not purpose or len(purpose) > _MAX_PURPOSE:
+        raise RequestError("request.invalid", f"a nonce's purpose has 1 to {_MAX_PURPOSE} chars")
+    if ttl <= timedelta(0):
+        raise RequestError("request.invalid", "a nonce's lifetime must be positive")
+    issued = _utc(now)
+    return issued, issued + ttl
+
+
+def _plausible(value: object) -> bool:
+    """False for what no store ever issued, so it is refused without a database round trip."""
+    return isinstance(value, str) and 0 < len(value) <= _MAX_VALUE
+
+
+def _accepted(nonce: Nonce, *, audience: str | None, purpose: str, now: datetime) -> Nonce:
+    """The checks after a nonce was claimed (and so used up): expiry, audience, purpose."""
+    if now > nonce.expires_at:
+        raise NonceError("nonce.expired", expired_at=nonce.expires_at.isoformat())
+    if audience is not None and nonce.audience != audience:
+        raise NonceError(
+            "nonce.mismatch", "the nonce was issued for another audience", field="audience"
+        )
+    if nonce.purpose != purpose:
+        raise NonceError(
+            "nonce.mismatch", "the nonce was issued for another purpose", field="purpose"
+        )
+    return nonce
+
+
+class InMemoryNonceStore:
+    """Nonces in a dict behind a lock: correct within one process, shared by its threads."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._nonces: dict[str, Nonce] = {}
+        self._consumed: set[str] = set()
+
+    def issue(self, *, audience: str, purpose: str, ttl: timedelta, now: datetime) -> Nonce:
+        issued_at, expires_at = _validity(audience, purpose, ttl, now)
+        with self._lock:
+            value = _new_value()
+            while value in self._nonces:  # 256 random bits: never, but never overwrite either.
+                value = _new_value()
+            nonce = Nonce(value, audience, purpose, issued_at, expires_at)
+            self._nonces[value] = nonce
+        return nonce
+
+    def consume(self, value: str, *, audience: str | None, purpose: str, now: datetime) -> Nonce:
+        moment = _utc(now)
+        with self._lock:
+            nonce = self._nonces.get(value) if _plausible(value) else None
+            if nonce is None:
+                raise NonceError("nonce.unknown")
+            if value in self._consumed:
+                raise NonceError("nonce.reused")
+            self._consumed.add(value)
+        return _accepted(nonce, audience=audience, purpose=purpose, now=moment)
+
+    def purge(self, *, before: datetime) -> int:
+        cutoff = _utc(before)
+        with self._lock:
+            old = [value for value, nonce in self._nonces.items() if nonce.expires_at < cutoff]
+            for value in old:
+                del self._nonces[value]
+                self._consumed.discard(value)
+            return len(old)
+
+
+#: The nonce table, as :data:`~service_kit.migrate.KIT_MIGRATIONS` creates it.
+NONCES: Final = sa.Table(
+    "nonces",
+    sa.MetaData(),
+    sa.Column("value", sa.String(_MAX_VALUE), primary_key=True),
+    sa.Column("audience", sa.String(_MAX_AUDIENCE), nullable=False),
+    sa.Column("purpose", sa.String(_MAX_PURPOSE), nullable=False),
+    sa.Column("issued_at", sa.BigInteger(), nullable=False),
+    sa.Column("expires_at", sa.BigInteger(), nullable=False),
+    sa.Column("consumed_at", sa.BigInteger(), nullable=True),
+    sa.Index("ix_nonces_expires_at", "expires_at"),
+)
+
+
+class SqlNonceStore:
+    """Nonces in the ``nonces`` table; single use enforced by the database across processes.
+
+    ``durable`` makes each consumption wait for the disk before it is accepted, so not even a
+    power cut can make a used nonce usable again. Issuing and purging never wait: losing an
+    issued nonce only refuses its presentation (``nonce.unknown``), which fails closed.
+    """
+
+    def __init__(
+        self, engine: sa.Engine, *, durable: bool = True, retries: int = DEFAULT_RETRIES
+    ) -> None:
+        self._engine = engine
+        self._durable = durable
+        self._retries = retries
+
+    def issue(self, *, audience: str, purpose: str, ttl: timedelta, now: datetime) -> Nonce:
+        issued_at, expires_at = _validity(audience, purpose, ttl, now)
+
+        def work(session: Session) -> Nonce:
+            # A new value on every attempt, so even an impossible collision is retried away.
+            nonce = Nonce(_new_value(), audience, purpose, issued_at, expires_at)
+            session.execute(
+                sa.insert(NONCES).values(
+                    value=nonce.value,
+                    audience=audience,
+                    purpose=purpose,
+                    issued_at=_micros(issued_at),
+                    expires_at=_micros(expires_at),
+                )
+            )
+            return nonce
+
+        return transact(self._engine, work, durable=False, retry_unique=True, retries=self._retries)
+
+    def consume(self, value: str, *, audience: str | None, purpose: str, now: datetime) -> Nonce:
+        moment = _utc(now)
+        if not _plausible(value):
+            raise NonceError("nonce.unknown")
+        claim = (
+            sa.update(NONCES)
+            .where(NONCES.c.value == value, NONCES.c.consumed_at.is_(None))
+            .values(consumed_at=_micros(moment))
+            .returning(NONCES.c.audience, NONCES.c.purpose, NONCES.c.issued_at, NONCES.c.expires_at)
+        )
+
+        def work(session: Session) -> tuple[str, str, int, int] | bool:
+            row = session.execute(claim).first()
+            if row is not None:
+                return (row.audience, row.purpose, row.issued_at, row.expires_at)
+            known = session.execute(sa.select(NONCES.c.value).where(NONCES.c.value == value))
+            return known.first() is not None
+
+        claimed = transact(self._engine, work, durable=self._durable, retries=self._retries)
+        # The claim is committed before the checks below: a refused nonce stays used up.
+        if claimed is True:
+            raise NonceError("nonce.reused")
+        if claimed is False:
+            raise NonceError("nonce.unknown")
+        found_audience, found_purpose, issued_at, expires_at = claimed
+        nonce = Nonce(
+            value, found_audience, found_purpose, _from_micros(issued_at), _from_micros(expires_at)
+        )
+        return _accepted(nonce, audience=audience, purpose=purpose, now=moment)
+
+    def purge(self, *, before: datetime) -> int:
+        cutoff = _micros(_utc(before))
+
+        def work(session: Session) -> int:
+            result = session.execute(sa.delete(NONCES).where(NONCES.c.expires_at < cutoff))
+            return int(result.rowcount)  # type: ignore[attr-defined]
+
+        return transact(self._engine, work, durable=False, retries=self._retries)
+
+
+def _micros(moment: datetime) -> int:
+    return (moment - _EPOCH) // timedelta(microseconds=1)
+
+
+def _from_micros(value: int) -> datetime:
+    return _EPOCH + timedelta(microseconds=value)

@@ -1,0 +1,246 @@
+"""Issue 9: one pipeline that fails closed, for every form; each attack refused with its code.
+
+Attacks (the issue's numbering): 1 a forged issuer, 2 a status nobody looked at, 3 a
+selective disclosure that hides its status entry, 4 a replayed presentation, 5 a KB-JWT with
+a garbage certificate; and an unknown issuer, an issuer not authorised for the qualification,
+an unreachable status list, revoked, suspended.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from issuer.securing import secure
+from tests.verifier.world import WHY, World, make_world
+from vc_core import di
+from vc_core.keys import generate_key
+from vc_schemas.registry import loader as schemas_loader
+from verifier.pipeline import verify
+from verifier.policy import VerifyOptions
+from verifier.result import VerificationResult
+from verifier.status import FetchPolicy, StatusChecker, StatusListFetcher
+from verifier.trust import TrustedIssuer, TrustRegistry
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> Iterator[World]:
+    made = make_world(tmp_path)
+    yield made
+    made.registry.close()
+
+
+def outcomes(result: VerificationResult) -> dict[str, tuple[str, str | None]]:
+    return {c.name: (c.outcome, c.code) for c in result.verdict.checks}
+
+
+def failed(result: VerificationResult) -> dict[str, str | None]:
+    return {c.name: c.code for c in result.verdict.checks if c.ok is False}
+
+
+# -- What passes ----------------------------------------------------------------------------------
+
+
+def test_a_presented_credential_passes_every_check(world: World) -> None:
+    nonce = world.challenge()
+    result = verify(world.vp(world.signed(), nonce=nonce), world.policy)
+    assert failed(result) == {}
+    assert result.outcome == "verified", outcomes(result)
+    assert result.issuer is not None and result.issuer.name_ja == "厚生労働大臣"
+    assert result.qualification is not None and result.qualification.name_ja == "看護師"
+    assert result.status is not None and result.status.state == "valid"
+    assert result.holder == world.holder_did
+
+
+def test_a_presented_sd_jwt_passes_every_check(world: World) -> None:
+    sd_jwt, _ = world.sd_jwt()
+    result = verify(world.present(sd_jwt, nonce=world.challenge()), world.policy)
+    assert failed(result) == {}, outcomes(result)
+    assert result.verified
+    assert result.subject["licenseNumber"] == "1234567"
+    assert "dateOfBirth" not in result.subject  # Never a field that was not disclosed.
+
+
+def test_proof_only_is_what_the_conformance_suites_ask(world: World) -> None:
+    credential = world.signed()
+    credential_by_other = dict(credential, issuer={"id": "did:web:registry.example"})
+    result = verify(credential_by_other, world.policy, VerifyOptions.of(checks=["proof"]))
+    assert result.outcome == "not_verified"  # The issuer changed: the proof no longer holds.
+    result = verify(credential, world.policy, VerifyOptions.of(checks=["proof"]))
+    assert result.verified
+    skipped = [c.name for c in result.verdict.checks if c.outcome == "not_requested"]
+    assert "status" in skipped and "issuer_trust" in skipped
+
+
+# -- Attack 1: a forged issuer --------------------------------------------------------------------
+
+
+def test_attack1_a_did_web_issuer_signed_by_a_fresh_key_is_refused(world: World) -> None:
+    forger = generate_key("p256")
+    credential = world.unsigned()
+    credential["issuer"]["id"] = "did:web:registry.example"
+    signed = secure(credential, form="ecdsa-rdfc-2019", signer=forger, loader=schemas_loader())
+    assert isinstance(signed, dict)
+    result = verify(world.vp(signed, nonce=world.challenge()), world.policy)
+    assert failed(result)["issuer_binding"] in ("trust.key_mismatch", "trust.resolution_failed")
+    assert failed(result)["issuer_trust"] == "trust.issuer_unknown"
+    assert not result.verified
+
+
+def test_attack1_unknown_issuer_is_refused_in_every_form(world: World) -> None:
+    world.policy = world.policy.replace(trust=TrustRegistry())
+    assert failed(verify(world.vp(world.signed(), nonce=world.challenge()), world.policy))[
+        "issuer_trust"
+    ] == ("trust.issuer_unknown")
+    sd_jwt, _ = world.sd_jwt()
+    result = verify(world.present(sd_jwt, nonce=world.challenge()), world.policy)
+    assert failed(result)["issuer_trust"] == "trust.issuer_unknown"
+
+
+def test_an_issuer_not_authorised_for_the_qualification_is_refused(world: World) -> None:
+    only_doctors = TrustedIssuer(
+        id=world.issuer, name_ja="厚生労働大臣", name_en="MHLW", qualifications=frozenset({"ishi"})
+    )
+    world.policy = world.policy.replace(trust=TrustRegistry([only_doctors]))
+    result = verify(world.vp(world.signed(), nonce=world.challenge()), world.policy)
+    assert failed(result) == {"issuer_trust": "trust.not_authorized"}
+    sd_jwt, _ = world.sd_jwt()
+    result = verify(world.present(sd_jwt, nonce=world.challenge()), world.policy)
+    assert failed(result) == {"issuer_trust": "trust.not_authorized"}
+
+
+def test_without_a_trust_registry_the_employer_policy_cannot_verify(world: World) -> None:
+    world.policy = world.policy.replace(trust=None)
+    result = verify(world.vp(world.signed(), nonce=world.challenge()), world.policy)
+    assert failed(result) == {"issuer_trust": "verify.check_unavailable"}
+    assert result.outcome == "error"
+
+
+# -- Attack 2: status nobody looked at ------------------------------------------------------------
+
+
+def test_attack2_a_revoked_credential_is_refused_in_every_form(world: World) -> None:
+    credential = world.signed()
+    world.registry.revoke(credential_id=credential["id"], **WHY)
+    result = verify(world.vp(credential, nonce=world.challenge()), world.policy)
+    assert failed(result) == {"status": "status.revoked"}
+    assert result.status is not None and result.status.state == "revoked"
+    sd_jwt, credential_id = world.sd_jwt()
+    world.registry.revoke(credential_id=credential_id, **WHY)
+    result = verify(world.present(sd_jwt, nonce=world.challenge()), world.policy)
+    assert failed(result) == {"status": "status.revoked"}
+
+
+def test_a_suspended_credential_is_refused_with_its_reason(world: World) -> None:
+    credential = world.signed()
+    world.registry.suspend(credential_id=credential["id"], code=1, **WHY)
+    result = verify(world.vp(credential, nonce=world.challenge()), world.policy)
+    assert failed(result) == {"status": "status.suspended"}
+    assert result.status is not None
+    assert result.status.state == "suspended"
+    assert result.status.reason is not None and "業務停止" in result.status.reason
+
+
+def test_attack2_a_credential_without_status_is_refused(world: World) -> None:
+    credential = world.signed(status=False)
+    result = verify(world.vp(credential, nonce=world.challenge()), world.policy)
+    assert failed(result) == {"status": "status.entry_missing"}
+    sd_jwt, _ = world.sd_jwt(status=False)
+    result = verify(world.present(sd_jwt, nonce=world.challenge()), world.policy)
+    assert failed(result) == {"status": "status.entry_missing"}
+
+
+def test_attack2_without_a_status_checker_the_employer_policy_cannot_verify(world: World) -> None:
+    world.policy = world.policy.replace(status=None)
+    result = verify(world.vp(world.signed(), nonce=world.challenge()), world.policy)
+    assert failed(result) == {"status": "verify.check_unavailable"}
+    assert result.outcome == "error"
+
+
+def test_an_unreachable_status_list_cannot_verify(world: World) -> None:
+    def down(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("refused", request=request)
+
+    fetcher = StatusListFetcher(
+        FetchPolicy(allow=("https://status.example.jp/",)),
+        transport=httpx.MockTransport(down),
+        now=world.clock,
+    )
+    world.policy = world.policy.replace(status=StatusChecker(fetcher, now=world.clock))
+    result = verify(world.vp(world.signed(), nonce=world.challenge()), world.policy)
+    assert failed(result) == {"status": "status.list_unreachable"}
+    assert result.outcome == "error"
+    assert result.status is None or result.status.state == "unknown"
+
+
+# -- Attack 3: selective disclosure that hides the status -----------------------------------------
+
+
+def test_attack3_a_base_proof_makes_issuer_and_status_mandatory(world: World) -> None:
+    base = world.signed("ecdsa-sd-2023")
+    derived = di.derive(
+        base, selective_pointers=["/credentialSubject/licenseNumber"], loader=schemas_loader()
+    )
+    assert "credentialStatus" in derived and "issuer" in derived
+    result = verify(world.vp(derived, nonce=world.challenge()), world.policy)
+    assert failed(result) == {}, outcomes(result)
+
+
+def test_attack3_a_derived_credential_without_its_status_entry_is_refused(world: World) -> None:
+    unsigned = world.unsigned()
+    base = di.sign(
+        unsigned,
+        suite="ecdsa-sd-2023",
+        signer=world.key,
+        loader=schemas_loader(),
+        mandatory_pointers=["/issuer"],  # The raw primitive lets a careless caller do this.
+    )
+    derived = di.derive(
+        base, selective_pointers=["/credentialSubject/licenseNumber"], loader=schemas_loader()
+    )
+    assert "credentialStatus" not in derived
+    result = verify(world.vp(derived, nonce=world.challenge()), world.policy)
+    assert failed(result)["status"] == "status.entry_missing"
+
+
+# -- Attack 4: replay -----------------------------------------------------------------------------
+
+
+def test_attack4_a_replayed_presentation_is_refused_in_every_form(world: World) -> None:
+    presentation = world.vp(world.signed(), nonce=world.challenge())
+    assert verify(presentation, world.policy).verified
+    assert failed(verify(presentation, world.policy)) == {"nonce": "nonce.reused"}
+    sd_jwt, _ = world.sd_jwt()
+    presented = world.present(sd_jwt, nonce=world.challenge())
+    assert verify(presented, world.policy).verified
+    assert failed(verify(presented, world.policy)) == {"nonce": "nonce.reused"}
+
+
+def test_a_nonce_we_never_issued_is_refused(world: World) -> None:
+    result = verify(world.vp(world.signed(), nonce="made-up-by-the-holder"), world.policy)
+    assert failed(result) == {"nonce": "nonce.unknown"}
+
+
+def test_a_nonce_issued_for_another_verifier_is_refused(world: World) -> None:
+    nonce = world.challenge("https://other.example")
+    result = verify(world.vp(world.signed(), nonce=nonce), world.policy)
+    assert failed(result) == {"nonce": "nonce.mismatch"}
+
+
+def test_a_bare_credential_is_refused_by_the_employer_policy(world: World) -> None:
+    assert failed(verify(world.signed(), world.policy)) == {
+        "holder_binding": "holder.binding_missing"
+    }
+    sd_jwt, _ = world.sd_jwt()
+    assert failed(verify(sd_jwt, world.policy)) == {"holder_binding": "holder.binding_missing"}
+
+
+def test_another_holders_presentation_is_refused(world: World) -> None:
+    thief = generate_key("p256")
+    presentation = world.vp(world.signed(), nonce=world.challenge(), signer=thief)
+    assert failed(verify(presentation, world.policy)) == {
+        "holder_binding": "holder.subject_mismatch"
+    }
