@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -38,7 +37,8 @@ from pydantic_settings import (
 )
 
 from service_kit.db import check_url, sqlite_url
-from vc_core.errors import ConfigError
+from vc_core.errors import ConfigError, InputError
+from vc_core.jsonio import read_toml
 
 __all__ = [
     "SECRET",
@@ -182,10 +182,6 @@ def _file_values(values: Mapping[str, Any]) -> Iterator[None]:
 
 def _read_toml(path: Path) -> dict[str, Any]:
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError("config.invalid", f"cannot read {path}: {exc.strerror}") from exc
-    except UnicodeDecodeError as exc:
-        raise ConfigError("config.invalid", f"{path} is not UTF-8") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError("config.invalid", f"{path} is not TOML: {exc}") from exc
+        return read_toml(path)
+    except InputError as exc:
+        raise ConfigError("config.invalid", f"cannot read {path} ({exc})") from exc

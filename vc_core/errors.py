@@ -273,6 +273,7 @@ CODES: Mapping[str, str] = {
     # input.* (the input boundary: strict UTF-8 and JSON, with limits)
     "input.not_utf8": "The input is not valid UTF-8.",
     "input.json_invalid": "The input is not valid JSON.",
+    "input.toml_invalid": "The input is not valid TOML.",
     "input.duplicate_key": "A JSON object has the same member name twice.",
     "input.number_invalid": "NaN and Infinity are not JSON numbers.",
     "input.too_deep": "The JSON nests deeper than the configured limit.",

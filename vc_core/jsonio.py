@@ -26,6 +26,10 @@ Files: :func:`read_bytes` reads a path (``-`` is standard input) but never more 
 ``max_bytes + 1`` bytes of it; a folder, a missing or unreadable file is ``input.unreadable``.
 :func:`iter_lines` reads JSON Lines one bounded line at a time, for batches larger than one
 document may be.
+
+TOML (configuration, the verifier's trust registry) goes through the same boundary:
+:func:`loads_toml` and :func:`read_toml` apply the same UTF-8 rule and limits before
+:mod:`tomllib` parses, and a syntax error is ``input.toml_invalid``.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ import json
 import math
 import re
 import sys
+import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from itertools import accumulate
@@ -48,9 +53,11 @@ __all__ = [
     "decode_utf8",
     "iter_lines",
     "loads",
+    "loads_toml",
     "read_bytes",
     "read_json",
     "read_text",
+    "read_toml",
 ]
 
 
@@ -106,6 +113,11 @@ _BOM: Final = "\ufeff"
 _STRING: Final = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
 _NOT_BRACKET: Final = re.compile(r"[^\[\]{}]+")
 _SURROGATE: Final = re.compile("[\ud800-\udfff]")
+# TOML strings (multi-line first) and comments, whose brackets and digits are not structure.
+_TOML_SKIP: Final = re.compile(
+    r'"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:[^"\\\n]|\\.)*"|\'[^\'\n]*\'|#[^\n]*'
+)
+_NOTHING: Final = re.compile(r"(?!)")
 _DEPTH_STEP: Final = {"[": 1, "{": 1, "]": -1, "}": -1}
 
 
@@ -129,14 +141,15 @@ def _check_size(text: str, limits: Limits, where: str) -> None:
         raise InputError("input.too_large", f"{where} is larger than {limits.max_bytes} bytes")
 
 
-def _check_depth(text: str, limits: Limits, where: str) -> None:
+def _check_depth(text: str, limits: Limits, where: str, skip: re.Pattern[str] = _STRING) -> None:
     """Refuse nesting deeper than the limit before any recursive parser sees the text.
 
-    Strings are removed first (their brackets are not structure); what is left is reduced to
-    its brackets and their running depth is summed at C speed. An unterminated string leaves
-    its brackets in, which at worst reports a malformed document as too deep.
+    Strings (and TOML comments: ``skip``) are removed first, since their brackets are not
+    structure; what is left is reduced to its brackets and their running depth is summed at
+    C speed. An unterminated string leaves its brackets in, which at worst reports a
+    malformed document as too deep.
     """
-    brackets = _NOT_BRACKET.sub("", _STRING.sub("", text))
+    brackets = _NOT_BRACKET.sub("", skip.sub("", text))
     if len(brackets) <= limits.max_depth:
         return
     deepest = max(accumulate(_DEPTH_STEP[c] for c in brackets), default=0)
@@ -206,20 +219,31 @@ def _pointer(tokens: list[str]) -> str:
     return "".join("/" + t.replace("~", "~0").replace("/", "~1") for t in tokens)
 
 
-def _check_tree(value: Any, parser: _Parser) -> None:
+def _check_tree(
+    value: Any,
+    limits: Limits,
+    where: str,
+    duplicates: dict[int, tuple[dict[str, Any], str]] | None = None,
+) -> None:
     """What the hooks cannot see: array lengths, string lengths, lone surrogates, where a
     duplicate member sits. Iterative, in document order, so the first problem is reported."""
-    limits, where = parser.limits, parser.where
+    duplicates = duplicates or {}
     max_chars = limits.max_string_bytes // 4
     stack: list[tuple[Any, list[str]]] = [(value, [])]
     while stack:
         node, path = stack.pop()
         if isinstance(node, dict):
-            found = parser.duplicates.get(id(node))
+            found = duplicates.get(id(node))
             if found is not None:
                 pointer = _pointer([*path, found[1]])
                 raise InputError(
                     "input.duplicate_key", f"{where} repeats the member {pointer}", pointer=pointer
+                )
+            if len(node) > limits.max_items:  # Checked as JSON is parsed; TOML only here.
+                raise InputError(
+                    "input.too_many_items",
+                    f"{where} has a table of {len(node)} members at {_pointer(path) or '/'}",
+                    pointer=_pointer(path),
                 )
             children = [(v, [*path, k]) for k, v in node.items()]
             for key in node:
@@ -258,15 +282,20 @@ def _check_string(text: str, path: list[str], where: str, limits: Limits, max_ch
         )
 
 
-def loads(data: bytes | str, *, limits: Limits = DEFAULT_LIMITS, where: str = "input") -> Any:
-    """Parse one JSON text strictly within ``limits``; raise the ``input.*`` code that applies."""
+def _text(data: bytes | str, limits: Limits, where: str) -> str:
+    """``data`` as text within the size limit (bytes strictly UTF-8), without a leading BOM."""
     if isinstance(data, bytes):
         if len(data) > limits.max_bytes:
             raise InputError("input.too_large", f"{where} is larger than {limits.max_bytes} bytes")
-        text = decode_utf8(data, where=where)
-    else:
-        text = data.removeprefix(_BOM)
-        _check_size(text, limits, where)
+        return decode_utf8(data, where=where)
+    text = data.removeprefix(_BOM)
+    _check_size(text, limits, where)
+    return text
+
+
+def loads(data: bytes | str, *, limits: Limits = DEFAULT_LIMITS, where: str = "input") -> Any:
+    """Parse one JSON text strictly within ``limits``; raise the ``input.*`` code that applies."""
+    text = _text(data, limits, where)
     _check_depth(text, limits, where)
     parser = _Parser(limits, where)
     try:
@@ -280,9 +309,36 @@ def loads(data: bytes | str, *, limits: Limits = DEFAULT_LIMITS, where: str = "i
         ) from None
     except RecursionError:  # pragma: no cover - _check_depth keeps the parser shallow
         raise InputError("input.too_deep", f"{where} nests too deep") from None
-    _check_tree(value, parser)
+    _check_tree(value, limits, where, parser.duplicates)
     if parser.duplicates:  # Only in a member the repeat itself dropped; refuse all the same.
         raise InputError("input.duplicate_key", f"{where} repeats a member name")
+    return value
+
+
+def loads_toml(
+    data: bytes | str, *, limits: Limits = DEFAULT_LIMITS, where: str = "input"
+) -> dict[str, Any]:
+    """Parse one TOML document (configuration, the trust registry) within ``limits``.
+
+    :mod:`tomllib` recurses once per nested array or inline table and converts integers of
+    any length, so depth and digits are checked on the text first (outside strings and
+    comments), as for JSON; TOML itself refuses a repeated key. Syntax errors are
+    ``input.toml_invalid``.
+    """
+    text = _text(data, limits, where)
+    structure = _TOML_SKIP.sub("", text)
+    _check_depth(structure, limits, where, skip=_NOTHING)
+    digits = re.search(rf"[0-9_]{{{limits.max_integer_digits + 1},}}", structure)
+    if digits is not None:
+        raise InputError(
+            "input.integer_too_long",
+            f"{where} has a number of more than {limits.max_integer_digits} digits",
+        )
+    try:
+        value = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError("input.toml_invalid", f"{where} is not TOML: {exc}") from None
+    _check_tree(value, limits, where)
     return value
 
 
@@ -332,6 +388,14 @@ def read_json(
     """The JSON document in ``path`` (``-``: standard input), read and parsed strictly."""
     where = where or ("standard input" if str(path) == "-" else str(path))
     return loads(read_bytes(path, limits=limits, where=where), limits=limits, where=where)
+
+
+def read_toml(
+    path: Path | str, *, limits: Limits = DEFAULT_LIMITS, where: str | None = None
+) -> dict[str, Any]:
+    """The TOML document in ``path``, read and parsed within ``limits`` (see :func:`loads_toml`)."""
+    where = where or str(path)
+    return loads_toml(read_bytes(path, limits=limits, where=where), limits=limits, where=where)
 
 
 def iter_lines(

@@ -78,6 +78,7 @@ _EXCEPTIONS: dict[str, tuple[int, Kind]] = {
     # Not a judgement on the credential: the input could not be read as one.
     "credential.malformed": (400, _C),
     "jsonld.invalid": (400, _C),
+    "jsonld.too_large": (413, _C),
     "jose.malformed": (400, _C),
     "sdjwt.malformed": (400, _C),
     "proof.cryptosuite_unsupported": (400, _C),

@@ -22,7 +22,6 @@ nonce is one this verifier issued (consumed), for that audience.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -30,7 +29,7 @@ from typing import Any
 from vc_core.codecs import b64url_decode
 from vc_core.errors import HolderError, ShikakuError, TrustError, VerifyError
 from vc_core.formats import Format
-from vc_core.jose.jws import Jws
+from vc_core.jose.jws import Jws, strict_json_loads
 from vc_core.keys import jwk_thumbprint
 from vc_core.sdjwt import IssuerKey, IssuerKeyResolver, did_issuer_key
 from vc_core.sdjwt.verify import issuer_of
@@ -67,8 +66,8 @@ def _peek_kb(text: str) -> tuple[str | None, str | None]:
     if "~" not in stripped or stripped.endswith("~"):
         return None, None
     try:
-        payload = json.loads(b64url_decode(stripped.rsplit("~", 1)[1].split(".")[1]))
-    except (ShikakuError, ValueError, IndexError, RecursionError):
+        payload = strict_json_loads(b64url_decode(stripped.rsplit("~", 1)[1].split(".")[1]))
+    except (ShikakuError, IndexError):
         return None, None
     if not isinstance(payload, dict):
         return None, None

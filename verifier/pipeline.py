@@ -31,7 +31,7 @@ from typing import Any
 
 from vc_core.errors import CredentialError, ShikakuError, VerifyError
 from vc_core.formats import JOSE_FORMATS, Format, detect_format
-from vc_core.jose.jws import strict_json_loads
+from vc_core.jsonio import loads
 from verifier.checks.assemble import Checks
 from verifier.di_forms import verify_ldp_vc, verify_ldp_vp
 from verifier.jose_forms import verify_jose_form
@@ -77,11 +77,9 @@ def _accept(form: Format, value: str | Mapping[str, Any], policy: VerifierPolicy
 
 
 def _json_object(text: str) -> Mapping[str, Any]:
-    """Strict JSON (duplicate member names refused, as on the JOSE side)."""
-    try:
-        document = strict_json_loads(text)
-    except (ValueError, RecursionError) as exc:
-        raise CredentialError("credential.malformed", "the input is not JSON") from exc
+    """Strict JSON within the input limits (:mod:`vc_core.jsonio`): what is not is refused
+    with its ``input.*`` code (duplicate member names, as on the JOSE side; depth; size)."""
+    document = loads(text)
     if not isinstance(document, Mapping):
         raise CredentialError("credential.malformed", "the input is not a JSON object")
     return document

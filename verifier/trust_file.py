@@ -1,4 +1,4 @@
-"""The trust registry's TOML file: read with :mod:`tomllib`, written by a small writer.
+"""The trust registry's TOML file: read through the input boundary, written by a small writer.
 
 The file is a list of ``[[issuer]]`` tables (TOML 1.0 §"Array of Tables")::
 
@@ -17,7 +17,9 @@ arguments of :class:`verifier.trust.TrustedIssuer` (roots as DER), which checks 
 :func:`write_entries` writes the same tables back, self-contained (documents as inline tables,
 roots as inline PEM), sorted, so saving twice gives the same bytes. It writes a temporary file
 in the same folder and renames it over the old one, so a reader never sees half a registry.
-Every problem is ``trust.registry_invalid``, naming the file and the entry.
+Files are read by :func:`vc_core.jsonio.read_toml` and :func:`~vc_core.jsonio.read_json`
+(strict UTF-8, depth and size limits). Every problem is ``trust.registry_invalid``, naming
+the file and the entry.
 """
 
 from __future__ import annotations
@@ -28,7 +30,6 @@ import math
 import os
 import re
 import tempfile
-import tomllib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -36,7 +37,8 @@ from typing import Any
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
-from vc_core.errors import TrustError
+from vc_core.errors import InputError, TrustError
+from vc_core.jsonio import read_json, read_toml
 
 __all__ = ["read_entries", "read_json_document", "read_pem_roots", "write_entries"]
 
@@ -50,11 +52,9 @@ _HEADER = "# The verifier's trust registry: which issuers may issue which qualif
 def read_entries(path: Path) -> list[dict[str, Any]]:
     """The ``[[issuer]]`` tables of ``path`` as :class:`~verifier.trust.TrustedIssuer` kwargs."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise TrustError(_INVALID, f"cannot read {path}: {type(exc).__name__}") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise TrustError(_INVALID, f"{path} is not TOML: {exc}") from exc
+        data = read_toml(path)
+    except InputError as exc:
+        raise TrustError(_INVALID, f"cannot read {path} ({exc})") from exc
     if set(data) - {"issuer"} or not isinstance(data.get("issuer", []), list):
         raise TrustError(_INVALID, f"{path} holds something other than [[issuer]] tables")
     return [
@@ -102,9 +102,11 @@ def _document(value: Any, base: Path, where: str) -> dict[str, Any]:
 def read_json_document(path: Path, where: str = "") -> dict[str, Any]:
     """A JSON object from ``path`` (a DID document, JWT VC Issuer Metadata)."""
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
-        raise TrustError(_INVALID, f"{where or path}: cannot read JSON from {path}") from exc
+        document = read_json(path)
+    except InputError as exc:
+        raise TrustError(
+            _INVALID, f"{where or path}: cannot read JSON from {path} ({exc})"
+        ) from exc
     if not isinstance(document, dict):
         raise TrustError(_INVALID, f"{where or path}: {path} is not a JSON object")
     return document

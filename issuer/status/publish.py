@@ -71,7 +71,9 @@ MEDIA_TYPES = {
     "jwt": "application/statuslist+jwt",
     DISPOSITIONS_FORMAT: DISPOSITIONS_MEDIA_TYPE,
 }
-FORMATS = tuple(MEDIA_TYPES)
+#: The formats of the list itself (the dispositions document is served beside a suspension
+#: list, at ``<url>/dispositions``, and is not one of them).
+FORMATS = ("w3c", "jwt")
 
 
 def _suspension_table() -> list[bytes]:

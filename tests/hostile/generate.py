@@ -18,6 +18,7 @@ from typing import Any
 
 from cli.loader import cli_loader
 from cli.samples import jp_sample_credential
+from issuer.status import RegistryConfig, StatusRegistry, default_url
 from vc_core import di
 from vc_core.codecs import b64url_encode, multibase_encode
 from vc_core.jose import sign_jws
@@ -107,6 +108,17 @@ def deep_disclosure(folder: Path, world: World) -> Path:
     jwt = sign_jws({"typ": "dc+sd-jwt"}, {"iss": "did:example:board", "vct": "x"}, world.signer())
     disclosure = b64url_encode(('["c2FsdA", "a", ' + _deep_array() + "]").encode())
     return _write(folder / "deep.sd-jwt", f"{jwt}~{disclosure}~")
+
+
+@generator
+def deep_toml(folder: Path, world: World) -> Path:
+    """A trust registry whose one value nests 100,000 arrays deep."""
+    return _write(folder / "trust.toml", "[[issuer]]\nid = " + _deep_array() + "\n")
+
+
+@generator
+def long_integer_toml(folder: Path, world: World) -> Path:
+    return _write(folder / "trust.toml", "[[issuer]]\nid = " + "9" * 4000 + "\n")
 
 
 @generator
@@ -251,6 +263,22 @@ def sd_base(folder: Path, world: World) -> Path:
 
 def did_of(world: World) -> str:
     return di.default_verification_method(world.signer()).split("#")[0]
+
+
+@generator
+def registry_with_a_list(folder: Path, world: World) -> Path:
+    """A status registry data folder whose issuer (the world's key) has lists to publish."""
+    data = folder / "data"
+    registry = StatusRegistry.open(
+        default_url(data), RegistryConfig(base_url="https://board.example/status")
+    )
+    try:
+        # Revocation only: the one purpose that needs no dispositions document.
+        credential = "urn:uuid:00000000-0000-4000-8000-000000000001"
+        registry.allocate(credential, issuer=did_of(world), purposes=["revocation"])
+    finally:
+        registry.close()
+    return data
 
 
 @generator

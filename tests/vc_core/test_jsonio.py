@@ -20,9 +20,11 @@ from vc_core.jsonio import (
     decode_utf8,
     iter_lines,
     loads,
+    loads_toml,
     read_bytes,
     read_json,
     read_text,
+    read_toml,
 )
 
 SMALL = Limits(max_bytes=200, max_depth=4, max_items=3, max_integer_digits=5, max_string_bytes=8)
@@ -227,3 +229,42 @@ def test_lines_are_numbered_and_an_overlong_one_is_cut_and_skipped(tmp_path: Pat
     with pytest.raises(InputError) as caught:
         loads(lines[1][1], limits=SMALL)
     assert caught.value.code == "input.too_large"
+
+
+# -- TOML ------------------------------------------------------------------------------------
+
+
+def _toml_code(text: str | bytes, limits: Limits = DEFAULT_LIMITS) -> str:
+    with pytest.raises(InputError) as caught:
+        loads_toml(text, limits=limits)
+    return caught.value.code
+
+
+def test_toml_is_read_as_tomllib_reads_it() -> None:
+    text = '# [[[ not structure\n[[issuer]]\nid = "a[[b"\nq = ["x", [1, [2]]]\nm = """\n[[[\n"""\n'
+    assert loads_toml(text) == {"issuer": [{"id": "a[[b", "q": ["x", [1, [2]]], "m": "[[[\n"}]}
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("a = " + "[" * 100_000 + "]" * 100_000, "input.too_deep"),
+        ("a = " + "{b = " * 2_000 + "1" + "}" * 2_000, "input.too_deep"),
+        ("a = " + "9" * 4_000, "input.integer_too_long"),
+        ("a = 1\na = 2", "input.toml_invalid"),
+        ("a = ", "input.toml_invalid"),
+        (b'a = "\xff"', "input.not_utf8"),
+        ("a = [" + "1, " * 20_000 + "1]", "input.too_many_items"),
+    ],
+)
+def test_toml_is_refused_with_the_codes_json_has(text: str | bytes, code: str) -> None:
+    assert _toml_code(text) == code
+
+
+def test_a_toml_file_is_read_within_its_limit(tmp_path: Path) -> None:
+    path = tmp_path / "settings.toml"
+    path.write_text('name = "資格"\n', encoding="utf-8")
+    assert read_toml(path) == {"name": "資格"}
+    with pytest.raises(InputError) as caught:
+        read_toml(tmp_path)
+    assert caught.value.code == "input.unreadable"
