@@ -47,6 +47,10 @@ _EXIT = {"verified": 0, "not_verified": 1, "error": 2}
 _DEFAULT_DATA_DIR = Path(".shikaku")
 
 
+# A static web server serves each publication as a file: the list, its token, its dispositions.
+_SUFFIX = {"jwt": ".jwt", "dispositions": ".dispositions"}
+
+
 class Format(StrEnum):
     w3c = "w3c"
     ietf = "ietf"
@@ -349,7 +353,7 @@ def publish(
             out.mkdir(parents=True, exist_ok=True)
             for publication in publications:
                 name = publication.url.rstrip("/").rsplit("/", 1)[-1]
-                file = name + (".jwt" if publication.format == "jwt" else "")
+                file = name + _SUFFIX.get(publication.format, "")
                 (out / file).write_bytes(publication.body)
                 written.append({"url": publication.url, "file": file, "etag": publication.etag})
     finally:

@@ -78,6 +78,7 @@ _EXCEPTIONS: dict[str, tuple[int, Kind]] = {
     # Not a judgement on the credential: the input could not be read as one.
     "credential.malformed": (400, _C),
     "jsonld.invalid": (400, _C),
+    "jsonld.too_large": (413, _C),
     "jose.malformed": (400, _C),
     "sdjwt.malformed": (400, _C),
     "proof.cryptosuite_unsupported": (400, _C),
@@ -108,6 +109,7 @@ _EXCEPTIONS: dict[str, tuple[int, Kind]] = {
     "schema.unknown_qualification": (404, _F),
     "schema.request_unknown": (404, _F),
     "input.too_large": (413, _C),
+    "input.unwritable": (500, _C),
     "loader.pin_mismatch": (500, _C),
     "storage.url_invalid": (500, _C),
     "storage.migration_failed": (500, _C),

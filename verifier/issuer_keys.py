@@ -64,7 +64,7 @@ from vc_core.did import (
     resolve_verification_method,
     verification_method_from_document,
 )
-from vc_core.errors import DidError, KeyMaterialError, TrustError
+from vc_core.errors import DidError, InputError, KeyMaterialError, TrustError
 from vc_core.jose.jws import Jws, strict_json_loads
 from vc_core.keys import AnyPublicKey, public_key_from_jwk
 from vc_core.sdjwt.verify import IssuerKey, IssuerKeyResolver, issuer_of
@@ -303,7 +303,7 @@ class IssuerKeys:
         )
         try:
             document = strict_json_loads(download.body)
-        except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        except InputError as exc:
             raise TrustError("trust.resolution_failed", f"{url[:80]} is not JSON") from exc
         if not isinstance(document, dict):
             raise TrustError("trust.resolution_failed", f"{url[:80]} is not a JSON object")

@@ -78,10 +78,7 @@ def _accept(form: Format, value: str | Mapping[str, Any], policy: VerifierPolicy
 
 def _json_object(text: str) -> Mapping[str, Any]:
     """Strict JSON (duplicate member names refused, as on the JOSE side)."""
-    try:
-        document = strict_json_loads(text)
-    except (ValueError, RecursionError) as exc:
-        raise CredentialError("credential.malformed", "the input is not JSON") from exc
+    document = strict_json_loads(text, where="the input")  # input.* when it is not JSON
     if not isinstance(document, Mapping):
         raise CredentialError("credential.malformed", "the input is not a JSON object")
     return document
