@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-app = typer.Typer(help="Run the main story end to end on embedded defaults.")
+app = typer.Typer(subcommand_metavar="")
 
 
 @app.callback(invoke_without_command=True)

@@ -21,22 +21,18 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, TextIO
+from typing import TYPE_CHECKING, Annotated, Any, TextIO
 
 import typer
 
 from cli import vc_jose
 from cli.card import EmulatorOption, ReaderOption
-from cli.loader import cli_loader
-from issuer.jose_forms import HolderBinding, TokenStatus
-from vc_core import di
-from vc_core.did import did_key_from_public_key
 from vc_core.errors import CredentialError, ShikakuError
-from vc_core.jsonld.canon import canonize
-from vc_core.keys import SoftwareKey, load_key
-from vc_core.rdf.canon import canonicalize
-from vc_core.rdf.nquads import parse_nquads
-from vc_core.verdict import Check, Verdict, verify_credential
+
+if TYPE_CHECKING:
+    from issuer.jose_forms import HolderBinding
+    from vc_core.keys import SoftwareKey
+    from vc_core.verdict import Verdict
 
 app = typer.Typer(help="Sign, derive, verify and canonicalize Verifiable Credentials.")
 
@@ -88,6 +84,10 @@ def _emit(document: Any, *, compact: bool = False) -> None:
 def _sign_one(
     credential: Any, key: SoftwareKey, suite: Suite, mandatory: list[str]
 ) -> dict[str, Any]:
+    from cli.loader import cli_loader
+    from vc_core import di
+    from vc_core.did import did_key_from_public_key
+
     if not isinstance(credential, dict):
         raise CredentialError("credential.malformed", "a credential is a JSON object")
     if "issuer" not in credential:
@@ -121,6 +121,8 @@ def _jose_signer(
     status_uri: str | None,
     status_idx: int | None,
 ) -> Callable[[Any], str]:
+    from issuer.jose_forms import TokenStatus
+
     if holder_key is not None and holder_card:
         raise typer.BadParameter("give --holder-key or --holder-card, not both")
     if (status_uri is None) != (status_idx is None):
@@ -180,6 +182,8 @@ def sign(
     With --suite, a Data Integrity proof is added to the JSON-LD credential; with --format,
     the credential is secured as a compact SD-JWT VC, vc+sd-jwt or vc+jwt.
     """
+    from vc_core.keys import load_key
+
     if (suite is None) == (form is None):
         raise typer.BadParameter("give --suite (Data Integrity) or --format (JOSE)")
     key = load_key(key_file)
@@ -227,12 +231,18 @@ def derive(
     ],
 ) -> None:
     """Derive a selective disclosure that reveals only the mandatory and --reveal pointers."""
+    from cli.loader import cli_loader
+    from vc_core import di
+
     with _open(source) as handle:
         credential = _parse_json(handle.read(), source)
     _emit(di.derive(credential, selective_pointers=reveal, loader=cli_loader()))
 
 
 def _verdict(credential: Any) -> Verdict:
+    from cli.loader import cli_loader
+    from vc_core.verdict import Check, Verdict, verify_credential
+
     try:
         return verify_credential(credential, loader=cli_loader(), now=datetime.now(UTC))
     except ShikakuError as exc:
@@ -250,6 +260,8 @@ class _JoseOptions:
 
 def _verify_text(text: str, where: str, jose: _JoseOptions) -> tuple[str, dict[str, Any]]:
     """The outcome and JSON report of one input, Data Integrity or JOSE by content."""
+    from vc_core.verdict import Check, Verdict
+
     if vc_jose.is_jose(text):
         result = vc_jose.verify_text(
             text, nonce=jose.nonce, audience=jose.audience, anchors=jose.anchors
@@ -347,6 +359,11 @@ def canon(
     source: Annotated[str, typer.Argument(metavar="IN", help="JSON-LD or N-Quads file, or -")],
 ) -> None:
     """Print the RDFC-1.0 canonical N-Quads of a JSON-LD document or an N-Quads dataset."""
+    from cli.loader import cli_loader
+    from vc_core.jsonld.canon import canonize
+    from vc_core.rdf.canon import canonicalize
+    from vc_core.rdf.nquads import parse_nquads
+
     with _open(source) as handle:
         text = handle.read()
     try:

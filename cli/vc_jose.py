@@ -18,22 +18,18 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import typer
 
 from cli.card import ask_pin, card_errors, open_session
-from holder.card import auth_certificate, card_signer, present_on_card
-from holder.present import hidden_requested, present
-from issuer.jose_forms import Form, HolderBinding, TokenStatus, issue_jose_credential
-from jpki_bridge.pin import PinKind
-from jpki_bridge.session import CardSession
-from jpki_bridge.validation import TrustAnchors
-from vc_core.di import default_verification_method
-from vc_core.did import did_key_from_public_key
 from vc_core.errors import CredentialError, KeyMaterialError
-from vc_core.keys import SoftwareKey, load_key, public_key_from_jwk
-from verifier.jose import JoseVerification, verify_jose
+
+if TYPE_CHECKING:
+    from issuer.jose_forms import Form, HolderBinding, TokenStatus
+    from jpki_bridge.session import CardSession
+    from vc_core.keys import SoftwareKey
+    from verifier.jose import JoseVerification
 
 __all__ = [
     "card_binding",
@@ -61,6 +57,9 @@ def is_jose(text: str) -> bool:
 
 def load_holder_key(path: Path) -> HolderBinding:
     """A wallet key's binding from a JWK file (public or private; only the public part)."""
+    from issuer.jose_forms import HolderBinding
+    from vc_core.keys import public_key_from_jwk
+
     try:
         jwk = json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
@@ -77,6 +76,9 @@ def card_session(reader: str | None, emulator: Path | None) -> Iterator[CardSess
 
 def card_binding(reader: str | None, emulator: Path | None) -> HolderBinding:
     """Card mode: the auth certificate's key and ``x5t#S256`` (no PIN needed)."""
+    from holder.card import auth_certificate
+    from issuer.jose_forms import HolderBinding
+
     with card_session(reader, emulator) as session:
         return HolderBinding.of_certificate(auth_certificate(session))
 
@@ -91,6 +93,10 @@ def sign_credential(
     now: datetime,
 ) -> str:
     """The credential secured in ``form``; an absent issuer becomes the key's did:key."""
+    from issuer.jose_forms import issue_jose_credential
+    from vc_core.di import default_verification_method
+    from vc_core.did import did_key_from_public_key
+
     if not isinstance(credential, dict):
         raise CredentialError("credential.malformed", "a credential is a JSON object")
     if "issuer" not in credential:
@@ -98,7 +104,7 @@ def sign_credential(
         credential = {**credential, "issuer": {"id": did, "type": ["Profile"], "name": did}}
     return issue_jose_credential(
         credential,
-        form=cast(Form, form),
+        form=cast("Form", form),
         signer=key,
         kid=default_verification_method(key),
         now=now,
@@ -121,6 +127,11 @@ def present_text(
     allow_last_try: bool,
 ) -> str:
     """The SD-JWT+KB for a verifier; hidden-by-default fields are warned about on stderr."""
+    from holder.card import card_signer, present_on_card
+    from holder.present import hidden_requested, present
+    from jpki_bridge.pin import PinKind
+    from vc_core.keys import load_key
+
     credential = text.strip()
     for pointer in hidden_requested(credential, disclose):
         typer.echo(
@@ -160,6 +171,9 @@ def verify_text(
     anchors: Sequence[Path] = (),
 ) -> JoseVerification:
     """The verdict of a JOSE-form presentation, at the current time."""
+    from jpki_bridge.validation import TrustAnchors
+    from verifier.jose import verify_jose
+
     trust = TrustAnchors.from_files(anchors) if anchors else None
     return verify_jose(
         text, now=datetime.now(UTC), nonce=nonce, audience=audience, card_anchors=trust
