@@ -401,7 +401,7 @@ def publish(
                         "url": info.url,
                         "file": name,
                         "etag": publication.etag,
-                        "validUntil": publication.valid_until.isoformat(),
+                        "validUntil": publication.valid_until.isoformat(timespec="seconds"),
                     }
                 )
     finally:
