@@ -21,7 +21,6 @@ Benchmarks measure; they never assert.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import subprocess
@@ -30,7 +29,8 @@ import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+
+from bench.common import merge_section
 
 __all__ = ["import_total_ms", "run"]
 
@@ -140,12 +140,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=7, help="processes per figure")
     args = parser.parse_args()
     figures = run(args.runs)
-    previous: dict[str, Any] = {}
-    if args.out.exists():
-        previous = json.loads(args.out.read_text(encoding="utf-8"))
-    # The same shape as bench/run.py gives the section.
-    previous["startup"] = figures
-    args.out.write_text(json.dumps(previous, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    merge_section(args.out, "startup", figures)
     for name, value in figures.items():
         print(f"{name:26s} {value:>8.1f} ms")
 

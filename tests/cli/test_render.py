@@ -102,37 +102,44 @@ def _lines(text: str) -> list[str]:
     return [" ".join(line.strip("│ ").split()) for line in text.splitlines()]
 
 
-def test_verified_in_japanese() -> None:
-    lines = _lines(_text(VERIFIED, "ja"))
-    assert "✔ 確認できました" in lines
-    for row in (
-        "資格 看護師",
-        "氏名 山田 花子",
-        "登録番号 123456",
-        "発行者 厚生労働大臣",
-        "did:web:mhlw.example",
-        "有効期間 2026年4月1日から（期限なし）",
-        "状態 有効",
-        "✔ 発行者の署名 確認済み",
-        "✔ 信頼できる発行者 確認済み",
-        "✔ 取消・業務停止 確認済み",
-    ):
-        assert row in lines, (row, lines)
-
-
-def test_verified_in_english() -> None:
-    lines = _lines(_text(VERIFIED, "en"))
-    assert "✔ Verified" in lines
-    for row in (
-        "Qualification Nurse",
-        "Name 山田 花子",
-        "Registration number 123456",
-        "Issuer Minister of Health, Labour and Welfare",
-        "Valid from 2026-04-01 (no end date)",
-        "Status Valid",
-        "✔ Issuer's signature passed",
-        "✔ Presented by the holder passed",
-    ):
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        (
+            "ja",
+            [
+                "✔ 確認できました",
+                "資格 看護師",
+                "氏名 山田 花子",
+                "登録番号 123456",
+                "発行者 厚生労働大臣",
+                "did:web:mhlw.example",
+                "有効期間 2026年4月1日から（期限なし）",
+                "状態 有効",
+                "✔ 発行者の署名 確認済み",
+                "✔ 信頼できる発行者 確認済み",
+                "✔ 取消・業務停止 確認済み",
+            ],
+        ),
+        (
+            "en",
+            [
+                "✔ Verified",
+                "Qualification Nurse",
+                "Name 山田 花子",
+                "Registration number 123456",
+                "Issuer Minister of Health, Labour and Welfare",
+                "Valid from 2026-04-01 (no end date)",
+                "Status Valid",
+                "✔ Issuer's signature passed",
+                "✔ Presented by the holder passed",
+            ],
+        ),
+    ],
+)
+def test_verified(lang: Literal["ja", "en"], expected: list[str]) -> None:
+    lines = _lines(_text(VERIFIED, lang))
+    for row in expected:
         assert row in lines, (row, lines)
 
 
