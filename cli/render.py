@@ -9,7 +9,8 @@ words, with the reason when it did not pass.
 Only what the report holds is shown, and of the holder only the claims it lists as disclosed:
 a field the holder did not disclose never appears, not even as a blank. A report missing a
 member, or holding one of an unexpected shape, renders what can be rendered; this module
-never raises on a report.
+never raises on a report. Values from the report are shown as plain text, never read as
+rich markup (a licence number ``[red]…`` stays as written).
 """
 
 from __future__ import annotations
@@ -282,17 +283,17 @@ def _facts(report: Mapping[str, Any], lang: Literal["ja", "en"]) -> Table:
     table.add_column()
     qualification = _qualification(report, lang)
     if qualification is not None:
-        table.add_row(_ROW_LABELS["qualification"].get(lang), qualification)
+        table.add_row(_ROW_LABELS["qualification"].get(lang), RichText(qualification))
     subject = report.get("subject")
     if isinstance(subject, Mapping):
         for name, value in _holder_rows(subject, lang):
-            table.add_row(name, value)
+            table.add_row(RichText(name), RichText(value))
     issuer = _issuer(report, lang)
     if issuer is not None:
         table.add_row(_ROW_LABELS["issuer"].get(lang), issuer)
     period = _period(report.get("validFrom"), report.get("validUntil"), lang)
     if period is not None:
-        table.add_row(_ROW_LABELS["valid"].get(lang), period)
+        table.add_row(_ROW_LABELS["valid"].get(lang), RichText(period))
     status = report.get("status")
     shown = _status_text(status, lang) if isinstance(status, Mapping) else None
     if shown is not None:
@@ -318,7 +319,7 @@ def _checks(report: Mapping[str, Any], lang: Literal["ja", "en"]) -> Table | Non
         why = RichText(outcome.get(lang), style=style)
         if check.get("outcome") in ("failed", "could_not_verify"):
             why.append(_reason(check, lang))
-        table.add_row(RichText(mark, style=style), name, why)
+        table.add_row(RichText(mark, style=style), RichText(name), why)
     return table
 
 

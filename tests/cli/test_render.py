@@ -217,6 +217,16 @@ def test_only_disclosed_claims_are_shown(lang: Literal["ja", "en"]) -> None:
         assert hidden not in text
 
 
+def test_values_are_shown_as_written_never_as_markup() -> None:
+    report = copy.deepcopy(VERIFIED)
+    report["subject"] = {"familyName": "[/]", "licenseNumber": "[bold red]123"}
+    report["qualification"] = {"name": {"en": "[link=https://evil.example]Nurse"}}
+    report["checks"] = [{"check": "[/x]", "outcome": "failed", "message": "[/y]"}]
+    text = _text(report, "en")
+    for written in ("[/]", "[bold red]123", "[link=https://evil.example]Nurse", "[/x]", "[/y]"):
+        assert written in text
+
+
 def test_times_are_days_in_japan_from_text_or_epoch_seconds() -> None:
     report = copy.deepcopy(VERIFIED)
     # SD-JWT times are epoch seconds: 2030-04-22T14:59:59Z is the last second of 22 April JST.
