@@ -253,11 +253,13 @@ def test_every_check_of_the_pipeline_has_a_name_in_both_languages() -> None:
         assert name.ja and name.en and name.ja != name.en
 
 
+def _nested(inner: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    return st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
+
+
 _json = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8),
-    lambda inner: (
-        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
-    ),
+    _nested,
     max_leaves=12,
 )
 _KEYS = ("verified", "outcome", "checks", "issuer", "qualification", "subject", "validFrom",
