@@ -75,7 +75,7 @@ class Verifier:
         )
 
     def verify(
-        self, value: str | Mapping[str, Any], options: VerifyOptions | None = None
+        self, value: str | bytes | Mapping[str, Any], options: VerifyOptions | None = None
     ) -> VerificationResult:
         return verify(value, self.policy, options)
 
