@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 from cli.samples import jp_sample_credential
 
-__all__ = ["rate", "register"]
+__all__ = ["merge_section", "rate", "register"]
 
 
 def rate(action: Callable[[int], Any], seconds: float, *, pool: int) -> float:
@@ -46,3 +48,13 @@ def register(count: int, *, issuer: str | None = None) -> list[dict[str, Any]]:
         )
         for i in range(count)
     ]
+
+
+def merge_section(out: Path, section: str, figures: Mapping[str, Any]) -> None:
+    """Write ``figures`` as ``section`` of the results file ``out``, keeping the other sections
+    (the shape ``python -m bench.run`` gives them), for a benchmark run on its own."""
+    previous: dict[str, Any] = {}
+    if out.exists():
+        previous = json.loads(out.read_text(encoding="utf-8"))
+    previous[section] = dict(figures)
+    out.write_text(json.dumps(previous, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -189,6 +189,7 @@ def main() -> None:
     for section, module in (
         ("status_lists", "bench.status_bench"),
         ("sd_jwt", "bench.sdjwt_bench"),
+        ("startup", "bench.startup_bench"),
         ("limits", "bench.limits_bench"),
     ):
         try:
@@ -208,7 +209,7 @@ def main() -> None:
             f"{name:42s} {entry['ops_per_s']:>10.1f}/s  ×{entry['vs_pyld_baseline']:<6} pyld"
             f"  {entry['vs_raw_p256_sign']:.3f} of raw sign"
         )
-    for section in ("status_lists", "sd_jwt", "limits"):
+    for section in ("status_lists", "sd_jwt", "startup", "limits"):
         if section in results:
             print(section, json.dumps(results[section], indent=2))
 

@@ -26,7 +26,6 @@ Benchmarks measure; they never assert.
 from __future__ import annotations
 
 import argparse
-import json
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -35,7 +34,7 @@ from typing import Any
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from bench.common import rate, register
+from bench.common import merge_section, rate, register
 from holder.present import present
 from issuer.jose_forms import HolderBinding, TokenStatus, issue_jose_credential
 from vc_core.di import default_verification_method
@@ -137,12 +136,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=2.0, help="per figure")
     args = parser.parse_args()
     figures = {name: round(value, 1) for name, value in run(args.seconds).items()}
-    previous: dict[str, Any] = {}
-    if args.out.exists():
-        previous = json.loads(args.out.read_text(encoding="utf-8"))
-    # The same shape as bench/run.py gives the section.
-    previous["sd_jwt"] = figures
-    args.out.write_text(json.dumps(previous, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    merge_section(args.out, "sd_jwt", figures)
     for name, value in figures.items():
         print(f"{name:24s} {value:>10.1f}/s")
 

@@ -1,43 +1,114 @@
 """The ``shikaku`` command: the typer root app and its error boundary.
 
-Each command group is a sub-app in its own module. Every command parses its
-arguments, calls one function of a role or of ``vc_core``, and renders the
-result. A :class:`~vc_core.errors.ShikakuError` becomes one stderr line
+Each command group is a sub-app in its own module, loaded only when a command of that group
+runs (or its help is asked for): ``shikaku --help`` imports none of them, and ``shikaku vc
+verify`` imports ``cli.vc`` alone, whose commands import their work (pyld, SQLAlchemy, the
+card stack …) when they run. Start-up stays under 0.3 s (issue 10; ``bench/startup_bench.py``).
+
+Every command parses its arguments, calls one function of a role or of ``vc_core``, and
+renders the result. A :class:`~vc_core.errors.ShikakuError` becomes one stderr line
 (``error: <code>: <message>``) and exit code 2, in one place for every command
 (:class:`cli.errors.GuardedGroup`, the root group); tracebacks never show locals.
 """
 
 from __future__ import annotations
 
+import importlib
 import sys
+from typing import Any
 
 import typer
+from typer.core import TyperGroup, TyperOption
+from typer.main import get_group_from_info
+from typer.models import TyperInfo
 
-from cli import card as card_cli
-from cli import demo as demo_cli
-from cli import keys as keys_cli
-from cli import schemas as schemas_cli
-from cli import status as status_cli
-from cli import trust as trust_cli
-from cli import vc as vc_cli
 from cli.errors import GuardedGroup
 from vc_core.errors import ShikakuError
 
+__all__ = ["GROUPS", "app", "main"]
+
+#: Each command group: the module holding its typer app, and its one-line summary (shown by
+#: ``shikaku --help`` without importing the module, and as the group's own help).
+GROUPS: dict[str, tuple[str, str]] = {
+    "card": (
+        "cli.card",
+        "The My Number Card (JPKI): readers, PINs, certificates, proofs, emulator.",
+    ),
+    "keys": ("cli.keys", "Software keys (P-256, Ed25519) stored as private JWK files."),
+    "vc": ("cli.vc", "Sign, derive, verify and canonicalize Verifiable Credentials."),
+    "schemas": (
+        "cli.schemas",
+        "The qualification catalogue and the JP profile of Open Badges 3.0.",
+    ),
+    "status": ("cli.status", "Status lists: decode, encode, check, and a local issuer registry."),
+    "trust": ("cli.trust", "The trust registry: which issuers may issue which qualifications."),
+    "demo": ("cli.demo", "Run the main story end to end on embedded defaults."),
+}
+
+
+def _flags_take_no_value() -> None:
+    """Show flags without a value placeholder in help (``--jsonl``, not ``--jsonl <bool>``).
+
+    typer 0.29's rich help prints every option's type, a flag's too, although a flag takes
+    no value; its plain help and click never did. Here a flag (or counter) shows no type.
+    Other typer versions, without the method, are left alone.
+    """
+    shown = getattr(TyperOption, "display_type_rich", None)
+    if shown is None or getattr(shown, "shikaku_flags", False):
+        return
+
+    def display_type_rich(self: TyperOption, ctx: Any) -> str | None:
+        return None if self.is_flag or self.count else shown(self, ctx)
+
+    display_type_rich.shikaku_flags = True  # type: ignore[attr-defined]
+    TyperOption.display_type_rich = display_type_rich  # type: ignore[method-assign]
+
+
+_flags_take_no_value()
+
+
+def load_group(name: str) -> TyperGroup:
+    """The click group of one command group, its module imported now."""
+    module_name, summary = GROUPS[name]
+    sub_app = importlib.import_module(module_name).app
+    return get_group_from_info(
+        TyperInfo(sub_app, name=name, help=summary),
+        pretty_exceptions_short=sub_app.pretty_exceptions_short,
+        rich_markup_mode="markdown",
+        suggest_commands=sub_app.suggest_commands,
+    )
+
+
+class _LazyGroup(GuardedGroup):
+    """The root group: lists every command group by its summary, loads one when it runs."""
+
+    def __init__(self, **attrs: Any) -> None:
+        super().__init__(**attrs)
+        self.loaded: set[str] = set()
+        for name, (_, summary) in GROUPS.items():
+            self.commands[name] = TyperGroup(name=name, help=summary)
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        name, command, rest = super().resolve_command(ctx, args)
+        if name in GROUPS and name not in self.loaded:
+            command = self.commands[name] = load_group(name)
+            self.loaded.add(name)
+        return name, command, rest
+
+
 app = typer.Typer(
     name="shikaku",
-    cls=GuardedGroup,
-    help="National qualifications as W3C Verifiable Credentials bound to the My Number Card.",
+    cls=_LazyGroup,
+    rich_markup_mode="markdown",
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
     add_completion=False,
 )
-app.add_typer(card_cli.app, name="card")
-app.add_typer(keys_cli.app, name="keys")
-app.add_typer(vc_cli.app, name="vc")
-app.add_typer(schemas_cli.app, name="schemas")
-app.add_typer(status_cli.app, name="status")
-app.add_typer(trust_cli.app, name="trust")
-app.add_typer(demo_cli.app, name="demo")
+
+
+@app.callback()
+def shikaku() -> None:
+    """National qualifications as W3C Verifiable Credentials bound to the My Number Card."""
 
 
 def main() -> None:

@@ -23,28 +23,21 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from cryptography import x509
-from cryptography.hazmat.primitives.serialization import Encoding
 
 from cli.errors import fail, writing
-from jpki_bridge.binding import create_proof
-from jpki_bridge.certs import CertKind, FourFacts, Sex, four_facts, x5t_s256
-from jpki_bridge.emulator import CardState, EmulatedCard
-from jpki_bridge.emulator.vpcd import VPCD_DEFAULT_PORT, serve_vpcd
-from jpki_bridge.pcsc import PcscTransport, list_readers
-from jpki_bridge.pin import Pin, PinKind
-from jpki_bridge.pki import TestPerson, load_test_pki, make_test_pki
-from jpki_bridge.session import CardSession, CertSlot
-from jpki_bridge.signer import CardSigner
-from jpki_bridge.transport import IN_PROCESS_READER, InProcessTransport
 from vc_core.errors import CardError
-from vc_core.jsonio import read_json
-from vc_core.keys import KEY_FILE_LIMITS, public_jwk, public_key_from_jwk
 
-app = typer.Typer(help="The My Number Card (JPKI): readers, PINs, certificates, proofs, emulator.")
+if TYPE_CHECKING:
+    from cryptography import x509
+
+    from jpki_bridge.certs import FourFacts
+    from jpki_bridge.pin import Pin, PinKind
+    from jpki_bridge.session import CardSession
+
+app = typer.Typer()
 
 ReaderOption = Annotated[
     str | None, typer.Option("--reader", help="PC/SC reader name (default: the first with a card)")
@@ -65,7 +58,8 @@ LastTryOption = Annotated[
     typer.Option("--allow-last-try", help="Use the PIN even when only one try is left"),
 ]
 
-_SEX = {Sex.MALE: "男 / male", Sex.FEMALE: "女 / female", Sex.OTHER: "その他 / other"}
+#: The four facts' sex codes (jpki_bridge.certs.Sex: 1 male, 2 female, 3 other).
+_SEX = {1: "男 / male", 2: "女 / female", 3: "その他 / other"}
 
 
 @contextmanager
@@ -82,6 +76,10 @@ def card_errors() -> Iterator[None]:
 
 
 def open_session(reader: str | None, emulator: Path | None) -> CardSession:
+    from jpki_bridge.pcsc import PcscTransport
+    from jpki_bridge.session import CardSession
+    from jpki_bridge.transport import InProcessTransport
+
     if emulator is not None:
         return CardSession(InProcessTransport.open(emulator))
     return CardSession(PcscTransport.connect(reader))
@@ -103,6 +101,8 @@ def ask_pin(session: CardSession, kind: PinKind, *, from_stdin: bool, allow_last
         text = line.rstrip("\r\n")
     else:
         text = getpass.getpass(f"{kind.label}: ")
+    from jpki_bridge.pin import Pin
+
     return Pin(kind, text)
 
 
@@ -112,6 +112,8 @@ def _verify(session: CardSession, kind: PinKind, *, from_stdin: bool, allow_last
 
 
 def _describe_cert(label: str, cert: x509.Certificate) -> list[str]:
+    from jpki_bridge.certs import x5t_s256
+
     return [
         f"{label}:",
         f"  subject   {cert.subject.rfc4514_string()}",
@@ -127,7 +129,7 @@ def _describe_facts(facts: FourFacts) -> list[str]:
         "基本4情報 / the four facts:",
         f"  氏名 name        {facts.name}",
         f"  生年月日 born    {birth.date.isoformat()} ({birth.era.name_ja} {birth.encode()})",
-        f"  性別 sex         {_SEX[facts.sex]}",
+        f"  性別 sex         {_SEX[int(facts.sex)]}",
         f"  住所 address     {facts.address}",
         f"  代替文字 substitutes  {'あり / yes' if facts.has_substitutes else 'なし / none'}",
     ]
@@ -136,6 +138,10 @@ def _describe_facts(facts: FourFacts) -> list[str]:
 @app.command("readers")
 def readers(emulator: EmulatorOption = None) -> None:
     """List the card readers, whether each holds a card, and whether it is a My Number Card."""
+    from jpki_bridge.pcsc import PcscTransport, list_readers
+    from jpki_bridge.session import CardSession
+    from jpki_bridge.transport import IN_PROCESS_READER
+
     if emulator is not None:
         typer.echo(f"{IN_PROCESS_READER}\tcard: yes\tJPKI: yes")
         return
@@ -158,6 +164,8 @@ def readers(emulator: EmulatorOption = None) -> None:
 @app.command("status")
 def status(reader: ReaderOption = None, emulator: EmulatorOption = None) -> None:
     """Show the reader, the token label and the tries left on each PIN (spends no try)."""
+    from jpki_bridge.pin import PinKind
+
     with open_session(reader, emulator) as session:
         typer.echo(f"reader: {session.reader}")
         typer.echo(f"token: {session.token_label()}")
@@ -180,6 +188,12 @@ def certs(
     allow_last_try: LastTryOption = False,
 ) -> None:
     """Show the user-authentication certificate and its CA; with --sign, the signing ones too."""
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    from jpki_bridge.certs import four_facts
+    from jpki_bridge.pin import PinKind
+    from jpki_bridge.session import CertSlot
+
     with open_session(reader, emulator) as session:
         slots = [CertSlot.AUTH, CertSlot.AUTH_CA]
         if sign:
@@ -206,13 +220,15 @@ def info(
     allow_last_try: LastTryOption = False,
 ) -> None:
     """Show the card's basic four facts (券面事項入力補助) with the 4-digit PIN."""
+    from jpki_bridge.pin import PinKind
+
     with open_session(reader, emulator) as session:
         pin = ask_pin(session, PinKind.KENHOJO, from_stdin=pin_stdin, allow_last=allow_last_try)
         facts = session.read_basic_four(pin, allow_last_try=allow_last_try)
     typer.echo(f"氏名 name      {facts.name}")
     typer.echo(f"住所 address   {facts.address}")
     typer.echo(f"生年月日 born  {facts.birth_date.isoformat()}")
-    typer.echo(f"性別 sex       {_SEX[facts.sex]}")
+    typer.echo(f"性別 sex       {_SEX[int(facts.sex)]}")
 
 
 @app.command("sign-challenge")
@@ -235,6 +251,11 @@ def sign_challenge(
     allow_last_try: LastTryOption = False,
 ) -> None:
     """Sign a verifier's challenge on the card and print the binding proof (JSON)."""
+    from jpki_bridge.binding import create_proof
+    from jpki_bridge.certs import CertKind
+    from jpki_bridge.pin import PinKind
+    from jpki_bridge.signer import CardSigner
+
     if key not in ("auth", "sign"):
         raise typer.BadParameter("--key must be auth or sign")
     kind = CertKind(key)
@@ -263,6 +284,9 @@ def sign_challenge(
 
 def _read_public_jwk(path: Path) -> dict[str, str]:
     """The public members of a JWK file (a private JWK's ``d`` is never read further)."""
+    from vc_core.jsonio import read_json
+    from vc_core.keys import KEY_FILE_LIMITS, public_jwk, public_key_from_jwk
+
     return public_jwk(public_key_from_jwk(read_json(path, limits=KEY_FILE_LIMITS)))
 
 
@@ -274,17 +298,24 @@ def make_test_pki_command(
         bool, typer.Option("--choose-pins", help="Choose the test PINs (asked without echo)")
     ] = False,
     pin_stdin: PinStdinOption = False,
-    name: Annotated[str, typer.Option(help="Name; U+3000 between family and given")] = (
-        TestPerson.name
-    ),
+    name: Annotated[
+        str | None,
+        typer.Option(help="Name, U+3000 between family and given (default: the test person's)"),
+    ] = None,
     birth_date: Annotated[str, typer.Option(help="Birth date, YYYY-MM-DD")] = "1990-01-02",
     sex: Annotated[int, typer.Option(help="1 male, 2 female, 3 other")] = 2,
-    address: Annotated[str, typer.Option(help="Address")] = TestPerson.address,
+    address: Annotated[
+        str | None, typer.Option(help="Address (default: the test person's)")
+    ] = None,
 ) -> None:
     """Create JPKI-profile test roots and a test person's certificates and keys.
 
     The test PINs are 1234 (auth) and ABC123 (sign) unless --choose-pins.
     """
+    from jpki_bridge.certs import Sex
+    from jpki_bridge.pin import PinKind
+    from jpki_bridge.pki import TestPerson, make_test_pki
+
     auth_pin, sign_pin = "1234", "ABC123"
     if choose_pins or pin_stdin:
         read = sys.stdin.readline if pin_stdin else None
@@ -292,10 +323,10 @@ def make_test_pki_command(
         sign_pin = (read() if read else getpass.getpass(PinKind.SIGN.label + ": ")).strip()
     try:
         person = TestPerson(
-            name=name,
+            name=name or TestPerson.name,
             birth_date=dt.date.fromisoformat(birth_date),
             sex=Sex(sex),
-            address=address,
+            address=address or TestPerson.address,
         )
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from exc
@@ -307,6 +338,9 @@ def make_test_pki_command(
 
 def _provision(state: Path, pki: Path | None) -> Path:
     """Provision a new emulated card in ``state`` from ``pki`` (or a fresh test PKI)."""
+    from jpki_bridge.emulator import CardState
+    from jpki_bridge.pki import load_test_pki, make_test_pki
+
     if state.exists() and not state.is_dir():
         raise CardError("card.emulator_state", f"{state} is a file, not a folder")
     if pki is None:
@@ -333,8 +367,9 @@ def new_emulator(
 def emulate(
     state: Annotated[Path, typer.Option("--state", help="Emulator state directory")],
     vpcd: Annotated[
-        str, typer.Option("--vpcd", help="vpcd address, HOST:PORT")
-    ] = f"127.0.0.1:{VPCD_DEFAULT_PORT}",
+        str | None,
+        typer.Option("--vpcd", help="vpcd address, HOST:PORT (default: 127.0.0.1, vpcd's port)"),
+    ] = None,
     pki: Annotated[
         Path | None,
         typer.Option("--pki", help="Test PKI for a new card (default: make one in STATE/pki)"),
@@ -348,7 +383,10 @@ def emulate(
     A new state directory is provisioned from --pki, or from a fresh test PKI
     written to STATE/pki. The PIN counters persist in STATE across restarts.
     """
-    host, _, port_text = vpcd.rpartition(":")
+    from jpki_bridge.emulator import CardState, EmulatedCard
+    from jpki_bridge.emulator.vpcd import VPCD_DEFAULT_PORT, serve_vpcd
+
+    host, _, port_text = (vpcd or f"127.0.0.1:{VPCD_DEFAULT_PORT}").rpartition(":")
     if not host or not port_text.isdigit():
         raise typer.BadParameter("--vpcd must be HOST:PORT")
     if not (state / "card.json").exists():

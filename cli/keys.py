@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from vc_core.did import did_key_from_public_key
-from vc_core.keys import KeyType, generate_key
+if TYPE_CHECKING:
+    from vc_core.keys import KeyType
 
-app = typer.Typer(help="Software keys (P-256, Ed25519) stored as private JWK files.")
+app = typer.Typer()
 
 
 class KeyKind(StrEnum):
@@ -25,6 +25,9 @@ def generate(
     out: Annotated[Path, typer.Option("--out", help="Private JWK file to create (mode 0600)")],
 ) -> None:
     """Generate a key, write it to --out (never overwriting), and print its did:key."""
+    from vc_core.did import did_key_from_public_key
+    from vc_core.keys import generate_key
+
     kt: KeyType = "p256" if key_type is KeyKind.p256 else "ed25519"
     key = generate_key(kt)
     key.save(out)  # Never overwrites: an existing file is input.unwritable.

@@ -11,29 +11,18 @@ import json
 from enum import StrEnum
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from cli.errors import writing
-from vc_core.errors import JsonLdError, LoaderError
-from vc_core.jsonio import read_json
-from vc_core.jsonld.loader import BUNDLED as CORE_BUNDLED
-from vc_core.jsonld.processor import expand
-from vc_schemas.builder import IssuerProfile
-from vc_schemas.catalogue import default_catalogue
-from vc_schemas.display import render_catalogue, render_credential, render_qualification
-from vc_schemas.guard import FieldError
-from vc_schemas.registry import BUNDLED, loader
-from vc_schemas.samples import SAMPLE_ISSUER, sample_credential
-from vc_schemas.validate import credential_problems
 
-app = typer.Typer(
-    help="The qualification catalogue and the JP profile of Open Badges 3.0.",
-    no_args_is_help=True,
-)
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from vc_schemas.guard import FieldError
+
+app = typer.Typer(no_args_is_help=True)
 
 
 class Lang(StrEnum):
@@ -50,6 +39,8 @@ LangOption = Annotated[Lang, typer.Option("--lang", help="Language of the labels
 
 
 def _console() -> Console:
+    from rich.console import Console
+
     return Console(soft_wrap=False)
 
 
@@ -66,6 +57,9 @@ def list_(
     lang: LangOption = Lang.ja,
 ) -> None:
     """List the qualifications of the catalogue."""
+    from vc_schemas.catalogue import default_catalogue
+    from vc_schemas.display import render_catalogue
+
     catalogue = default_catalogue()
     entries = catalogue.group(group) if group is not None else tuple(catalogue)
     if as_json:
@@ -81,6 +75,9 @@ def show(
     lang: LangOption = Lang.ja,
 ) -> None:
     """Show every fact of one qualification, unconfirmed ones marked."""
+    from vc_schemas.catalogue import default_catalogue
+    from vc_schemas.display import render_qualification
+
     entry = default_catalogue().get(qualification_id)
     if as_json:
         _echo_json(entry.to_json())
@@ -92,8 +89,9 @@ def show(
 def sample(
     qualification_id: Annotated[str, typer.Argument(metavar="ID", help="A catalogue id.")],
     issuer_id: Annotated[
-        str, typer.Option("--issuer-id", help="The issuer's DID or URL.")
-    ] = SAMPLE_ISSUER.id,
+        str | None,
+        typer.Option("--issuer-id", help="The issuer's DID or URL (default: the sample's)."),
+    ] = None,
     holder_id: Annotated[
         str, typer.Option("--holder-id", help="The holder's DID.")
     ] = "did:example:holder",
@@ -101,7 +99,13 @@ def sample(
     lang: LangOption = Lang.ja,
 ) -> None:
     """Print an unsigned sample credential (fictitious holder) for one qualification."""
-    issuer = IssuerProfile(id=issuer_id, name=SAMPLE_ISSUER.name, url=SAMPLE_ISSUER.url)
+    from vc_schemas.builder import IssuerProfile
+    from vc_schemas.display import render_credential
+    from vc_schemas.samples import SAMPLE_ISSUER, sample_credential
+
+    issuer = IssuerProfile(
+        id=issuer_id or SAMPLE_ISSUER.id, name=SAMPLE_ISSUER.name, url=SAMPLE_ISSUER.url
+    )
     credential = sample_credential(qualification_id, issuer=issuer, holder_id=holder_id)
     if render:
         _console().print(render_credential(credential, lang=lang.value))
@@ -110,6 +114,11 @@ def sample(
 
 
 def _expansion_problems(document: Any) -> list[FieldError]:
+    from vc_core.errors import JsonLdError, LoaderError
+    from vc_core.jsonld.processor import expand
+    from vc_schemas.guard import FieldError
+    from vc_schemas.registry import loader
+
     try:
         expand(document, loader=loader())
     except (JsonLdError, LoaderError) as exc:
@@ -125,6 +134,12 @@ def validate(
     ] = Kind.credential,
 ) -> None:
     """Validate a credential: JSON Schema, catalogue, and JSON-LD safe mode. Exit 1 if refused."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from vc_core.jsonio import read_json
+    from vc_schemas.validate import credential_problems
+
     document = read_json(file)  # Strict JSON: a repeated member is input.duplicate_key.
     problems = credential_problems(document, kind=kind.value)
     if isinstance(document, dict):
@@ -153,6 +168,9 @@ def contexts(
 
 
 def _write_contexts(out: Path, *, include_core: bool) -> int:
+    from vc_core.jsonld.loader import BUNDLED as CORE_BUNDLED
+    from vc_schemas.registry import BUNDLED
+
     index: dict[str, str] = {}
     for document in BUNDLED:
         source = resources.files("vc_schemas") / document.path

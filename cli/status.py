@@ -7,14 +7,20 @@ Lists (no key, no network):
 - ``encode --format w3c|ietf [--bits N] [--size N] --set INDEX[=VALUE]...``: print an encoded
   list (W3C ``encodedList``, or IETF ``lst``).
 
-Verifier: ``check CREDENTIAL`` fetches the credential's lists (HTTPS, allowlist, size limit,
-timeout), verifies them and prints the status checks as a verdict; exit 0 when every entry
-is 0, 1 when one is set or a list cannot be trusted.
+Verifier: ``check CREDENTIAL`` (JSON-LD, SD-JWT or JWT) fetches the credential's lists
+(HTTPS, allowlist, size limit, timeout; or ``--lists DIR``, a folder ``publish`` wrote),
+verifies them and prints the status checks as a verdict; exit 0 when every entry is 0, 1
+when one is set or a list cannot be trusted (:mod:`cli.status_check`).
 
 Issuer, on a local registry (``--db URL`` or ``--data-dir DIR``, SQLite by default):
 ``allocate``, ``revoke``, ``suspend``, ``reinstate``, ``tick`` and ``publish``. Dates are
 Japan Standard Time days (``2025-04-01`` is 00:00 JST) or ISO 8601 times with a zone; a
 suspension ``--until`` a day ends as that day begins, so the holder may practise on it.
+A published list is valid for 24 hours: ``publish`` prints when the lists expire, and must
+run again before then (from cron, say); it re-signs only what changed or is about to expire.
+
+Each command imports the registry (SQLAlchemy, alembic), the verifier (httpx) or the codecs
+when it runs, so ``shikaku --help`` and the other commands never load them.
 """
 
 from __future__ import annotations
@@ -24,27 +30,24 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta, timezone
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import typer
 
 from cli.errors import writing
-from cli.loader import cli_loader
-from issuer.status import RegistryConfig, StatusChange, StatusRegistry, default_url
-from issuer.status.publish import StatusPublisher
-from vc_core.codecs import b64url_encode
-from vc_core.jsonio import read_bytes, read_json
-from vc_core.keys import load_key
-from vc_core.status import MIN_ENTRIES, PackedStatusList, encode_list, encode_lst
-from vc_core.status.inspect import LIST_LIMITS, decode_any
-from vc_core.verdict import Verdict
-from verifier.status import FetchPolicy, StatusChecker, StatusListFetcher
 
-app = typer.Typer(help="Status lists: decode, encode, check, and a local issuer registry.")
+if TYPE_CHECKING:
+    from issuer.status import StatusChange, StatusRegistry
+
+app = typer.Typer()
 
 JST = timezone(timedelta(hours=9), "JST")
 _EXIT = {"verified": 0, "not_verified": 1, "error": 2}
 _DEFAULT_DATA_DIR = Path(".shikaku")
+
+
+# A static web server serves each publication as a file: the list, its token, its dispositions.
+_SUFFIX = {"jwt": ".jwt", "dispositions": ".dispositions"}
 
 
 class Format(StrEnum):
@@ -67,6 +70,9 @@ def decode(
     status_size: Annotated[int, typer.Option(help="statusSize of a bare W3C encodedList")] = 1,
 ) -> None:
     """Decode a status list (without verifying any signature) and show its set entries."""
+    from vc_core.jsonio import read_bytes
+    from vc_core.status.inspect import LIST_LIMITS, decode_any
+
     data = read_bytes(file, limits=LIST_LIMITS)
     decoded = decode_any(data, bits=bits, status_size=status_size)
     summary = decoded.to_json()
@@ -100,10 +106,16 @@ def encode(
         list[str] | None, typer.Option("--set", help="INDEX or INDEX=VALUE (repeatable)")
     ] = None,
     bits: Annotated[int, typer.Option(help="Entry width (W3C statusSize; IETF 1/2/4/8)")] = 1,
-    size: Annotated[int, typer.Option(help="Number of entries")] = MIN_ENTRIES,
+    size: Annotated[
+        int | None, typer.Option(help="Number of entries (default: the W3C minimum, 131072)")
+    ] = None,
 ) -> None:
     """Print an encoded list with the given entries set (W3C encodedList or IETF lst)."""
-    packed = PackedStatusList(size, bits, order="msb" if format is Format.w3c else "lsb")
+    from vc_core.codecs import b64url_encode
+    from vc_core.status import MIN_ENTRIES, PackedStatusList, encode_list, encode_lst
+
+    order: Literal["msb", "lsb"] = "msb" if format is Format.w3c else "lsb"
+    packed = PackedStatusList(MIN_ENTRIES if size is None else size, bits, order=order)
     for index, value in _parse_set(set_ or []):
         packed.set(index, value)
     if format is Format.w3c:
@@ -117,25 +129,42 @@ def encode(
 
 @app.command("check")
 def check(
-    credential: Annotated[str, typer.Argument(help="The credential (JSON); - for stdin")],
+    credential: Annotated[
+        str, typer.Argument(help="The credential: JSON-LD, SD-JWT or JWT; - for stdin")
+    ],
     allow: Annotated[
         list[str] | None,
         typer.Option("--allow", help="URL prefix lists may be fetched from (repeatable)"),
     ] = None,
+    lists: Annotated[
+        Path | None,
+        typer.Option(
+            "--lists", help="Read the lists from this folder (from status publish), not the web"
+        ),
+    ] = None,
     timeout: Annotated[float, typer.Option(help="Seconds allowed per list")] = 5.0,
     max_bytes: Annotated[int, typer.Option(help="Largest list to download")] = 2 * 1024 * 1024,
 ) -> None:
-    """Fetch and verify the credential's status lists; print the status checks."""
-    document = read_json(credential)
-    fetcher = StatusListFetcher(
-        FetchPolicy(allow=tuple(allow or ()), max_bytes=max_bytes, timeout=timeout)
-    )
+    """Check a credential's status lists (verified, issuer's own); print the status checks."""
+    from cli.status_check import check_status
+    from vc_core.jsonio import read_text
+    from verifier.status import FetchPolicy
+
+    text = read_text(credential)
+    policy = FetchPolicy(allow=tuple(allow or ()), max_bytes=max_bytes, timeout=timeout)
     try:
-        verdict = Verdict(StatusChecker(fetcher, loader=cli_loader()).check(document))
-    finally:
-        fetcher.close()
+        verdict = check_status(text, policy=policy, folder=lists)
+    except ValueError as exc:
+        raise typer.BadParameter("the credential is not JSON, an SD-JWT or a JWT") from exc
     _print_json(verdict.to_json())
     raise typer.Exit(_EXIT[verdict.outcome])
+
+
+def published_file(url: str, fmt: str) -> str:
+    """The file a list URL is published as: its last path segment, ``.jwt`` for the token,
+    ``.dispositions`` for a suspension list's dispositions document."""
+    name = url.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
+    return name + _SUFFIX.get(fmt, "")
 
 
 # -- issuer registry ------------------------------------------------------------------------------
@@ -163,6 +192,8 @@ SubjectOption = Annotated[
 def _registry(
     db: str | None, data_dir: Path, base_url: str = "https://localhost/status"
 ) -> StatusRegistry:
+    from issuer.status import RegistryConfig, StatusRegistry, default_url
+
     url = db or default_url(data_dir)
     return StatusRegistry.open(url, RegistryConfig(base_url=base_url))
 
@@ -339,7 +370,16 @@ def publish(
     db: DbOption = None,
     data_dir: DataDirOption = _DEFAULT_DATA_DIR,
 ) -> None:
-    """Sign the issuer's lists and write them as files: <id> (W3C) and <id>.jwt (IETF)."""
+    """Sign the issuer's lists and write them to --out, each as a W3C credential and a token.
+
+    A list is named by the last segment of its URL (the token adds .jwt). Each list is valid
+    for 24 hours: run publish again before then (hourly from cron, say); it re-signs only the
+    lists that changed or are close to expiring.
+    """
+    from cli.loader import cli_loader
+    from issuer.status.publish import StatusPublisher
+    from vc_core.keys import load_key
+
     registry = _registry(db, data_dir)
     try:
         publisher = StatusPublisher(registry, signer=load_key(key), loader=cli_loader())
@@ -348,10 +388,19 @@ def publish(
         with writing(out):
             out.mkdir(parents=True, exist_ok=True)
             for publication in publications:
-                name = publication.url.rstrip("/").rsplit("/", 1)[-1]
-                file = name + (".jwt" if publication.format == "jwt" else "")
-                (out / file).write_bytes(publication.body)
-                written.append({"url": publication.url, "file": file, "etag": publication.etag})
+                name = published_file(publication.url, publication.format)
+                (out / name).write_bytes(publication.body)
+                written.append(
+                    {
+                        "url": publication.url,
+                        "file": name,
+                        "etag": publication.etag,
+                        "validUntil": publication.valid_until.isoformat(timespec="seconds"),
+                    }
+                )
     finally:
         registry.close()
     _print_json(written)
+    if written:
+        expires = min(item["validUntil"] for item in written)
+        typer.echo(f"the lists expire at {expires}: publish again before then", err=True)

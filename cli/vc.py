@@ -23,28 +23,23 @@ The JOSE forms (``sign --format dc+sd-jwt|vc+sd-jwt|vc+jwt``, ``present``, and
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from datetime import UTC, datetime
+from collections.abc import Callable, Iterator
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from cli import vc_jose
 from cli.card import EmulatorOption, ReaderOption
 from cli.errors import EXIT_REFUSED
-from cli.loader import cli_loader
-from issuer.jose_forms import HolderBinding, TokenStatus
-from vc_core import di
-from vc_core.did import did_key_from_public_key
-from vc_core.errors import CredentialError, InputError, ShikakuError
-from vc_core.jsonio import decode_utf8, iter_lines, loads, read_json, read_text
-from vc_core.jsonld.canon import canonize
-from vc_core.keys import SoftwareKey, load_key
-from vc_core.rdf.canon import canonicalize
-from vc_core.rdf.nquads import parse_nquads
-from vc_core.verdict import Check, Verdict, verify_credential
+from cli.verifying import DataDirOption, Policy, TrustOption, cli_verifier
+from vc_core.errors import CredentialError, ShikakuError
+from vc_core.jsonio import iter_lines, loads, read_json, read_text
+
+if TYPE_CHECKING:
+    from issuer.jose_forms import HolderBinding
+    from vc_core.keys import SoftwareKey
 
 app = typer.Typer(help="Sign, derive, verify and canonicalize Verifiable Credentials.")
 
@@ -70,23 +65,6 @@ def _emit(document: Any, *, compact: bool = False) -> None:
         typer.echo(json.dumps(document, ensure_ascii=False, indent=2))
 
 
-def _sign_one(
-    credential: Any, key: SoftwareKey, suite: Suite, mandatory: list[str]
-) -> dict[str, Any]:
-    if not isinstance(credential, dict):
-        raise CredentialError("credential.malformed", "a credential is a JSON object")
-    if "issuer" not in credential:
-        # The issuer is the key that really signs (as the W3C suites expect).
-        credential = {**credential, "issuer": did_key_from_public_key(key.public_key)}
-    return di.sign(
-        credential,
-        suite=suite.value,
-        signer=key,
-        loader=cli_loader(),
-        mandatory_pointers=mandatory,
-    )
-
-
 def _emit_signed(signed: Any, *, compact: bool = False) -> None:
     """A compact JOSE serialization is one line of text; a JSON-LD credential is JSON."""
     if isinstance(signed, str):
@@ -95,17 +73,24 @@ def _emit_signed(signed: Any, *, compact: bool = False) -> None:
         _emit(signed, compact=compact)
 
 
-def _jose_signer(
+def _signer(
     *,
-    form: JoseFormat,
+    form: str,
     key: SoftwareKey,
+    mandatory: list[str],
     holder_key: Path | None,
     holder_card: bool,
     reader: str | None,
     emulator: Path | None,
     status_uri: str | None,
     status_idx: int | None,
-) -> Callable[[Any], str]:
+) -> Callable[[Any], Any]:
+    """Parse the holder binding and status options once; secure each credential the same way
+    (:func:`issuer.securing.secure`: base proofs keep issuer, type, validity and status)."""
+    from cli.loader import cli_loader
+    from issuer.jose_forms import TokenStatus
+    from issuer.securing import secure
+
     if holder_key is not None and holder_card:
         raise typer.BadParameter("give --holder-key or --holder-card, not both")
     if (status_uri is None) != (status_idx is None):
@@ -115,14 +100,20 @@ def _jose_signer(
         holder = vc_jose.load_holder_key(holder_key)
     elif holder_card:
         holder = vc_jose.card_binding(reader, emulator)
-    status = None
-    if status_uri is not None and status_idx is not None:
-        status = TokenStatus(status_uri, status_idx)
-    now = datetime.now(UTC)
+    status = TokenStatus(status_uri, status_idx) if status_uri and status_idx is not None else None
+    loader = cli_loader()
 
-    def sign_one(credential: Any) -> str:
-        return vc_jose.sign_credential(
-            credential, form=form.value, key=key, holder=holder, status=status, now=now
+    def sign_one(credential: Any) -> Any:
+        if not isinstance(credential, dict):
+            raise CredentialError("credential.malformed", "a credential is a JSON object")
+        return secure(
+            credential,
+            form=form,
+            signer=key,
+            loader=loader,
+            mandatory=mandatory,
+            holder=holder,
+            status=status,
         )
 
     return sign_one
@@ -165,29 +156,21 @@ def sign(
     With --suite, a Data Integrity proof is added to the JSON-LD credential; with --format,
     the credential is secured as a compact SD-JWT VC, vc+sd-jwt or vc+jwt.
     """
+    from vc_core.keys import load_key
+
     if (suite is None) == (form is None):
         raise typer.BadParameter("give --suite (Data Integrity) or --format (JOSE)")
-    key = load_key(key_file)
-    pointers = list(mandatory or [])
-    sign_one: Callable[[Any], Any]
-    if form is not None:
-        sign_one = _jose_signer(
-            form=form,
-            key=key,
-            holder_key=holder_key,
-            holder_card=holder_card,
-            reader=reader,
-            emulator=emulator,
-            status_uri=status_uri,
-            status_idx=status_idx,
-        )
-    else:
-        assert suite is not None
-        chosen = suite
-
-        def sign_one(credential: Any) -> Any:
-            return _sign_one(credential, key, chosen, pointers)
-
+    sign_one = _signer(
+        form=(suite or form).value,  # type: ignore[union-attr]
+        key=load_key(key_file),
+        mandatory=list(mandatory or []),
+        holder_key=holder_key,
+        holder_card=holder_card,
+        reader=reader,
+        emulator=emulator,
+        status_uri=status_uri,
+        status_idx=status_idx,
+    )
     if not jsonl:
         _emit_signed(sign_one(read_json(source)))
         return
@@ -214,94 +197,99 @@ def _sign_lines(source: str, sign_one: Callable[[Any], Any]) -> None:
 def derive(
     source: Annotated[str, typer.Argument(metavar="IN", help="ecdsa-sd-2023 base credential")],
     reveal: Annotated[
-        list[str], typer.Option("--reveal", help="JSON pointer to disclose (repeatable)")
-    ],
+        list[str] | None, typer.Option("--reveal", help="JSON pointer to disclose (repeatable)")
+    ] = None,
+    request: Annotated[
+        str | None, typer.Option("--request", help="A request profile: employer, …")
+    ] = None,
 ) -> None:
     """Derive a selective disclosure that reveals only the mandatory and --reveal pointers."""
-    credential = read_json(source)
-    _emit(di.derive(credential, selective_pointers=reveal, loader=cli_loader()))
+    from holder.wallet import Wallet
 
-
-def _verdict(credential: Any) -> Verdict:
-    try:
-        return verify_credential(credential, loader=cli_loader(), now=datetime.now(UTC))
-    except ShikakuError as exc:
-        return Verdict((Check("credential", False, exc.code, exc.message),))
-
-
-class _JoseOptions:
-    def __init__(self, nonce: str | None, audience: str | None, anchors: list[Path]) -> None:
-        if (nonce is None) != (audience is None):
-            raise typer.BadParameter("give --nonce and --aud together")
-        self.nonce = nonce
-        self.audience = audience
-        self.anchors = anchors
-
-
-def _verify_text(text: str, where: str, jose: _JoseOptions) -> tuple[str, dict[str, Any]]:
-    """The outcome and JSON report of one input, Data Integrity or JOSE by content."""
-    if vc_jose.is_jose(text):
-        result = vc_jose.verify_text(
-            text, nonce=jose.nonce, audience=jose.audience, anchors=jose.anchors
+    derived = Wallet().derive(read_json(source), reveal=reveal or [], request=request)
+    for pointer in derived.hidden_revealed:
+        typer.echo(
+            f"warning: {pointer} は通常開示しない項目です / is hidden by default "
+            "(fair-recruitment guidance); disclosing it anyway",
+            err=True,
         )
-        return result.verdict.outcome, result.to_json()
-    try:
-        verdict = _verdict(loads(text, where=where))
-    except ShikakuError as exc:
-        return _refused(exc)
-    return verdict.outcome, verdict.to_json()
+    _emit(derived.credential)
 
 
-def _refused(exc: ShikakuError) -> tuple[str, dict[str, Any]]:
-    """An input that could not be read: the verdict "could not verify", with its code."""
-    verdict = Verdict((Check("credential", False, exc.code, exc.message),))
-    return verdict.outcome, verdict.to_json()
+def _print(report: dict[str, Any], *, as_json: bool, lang: str, line: int | None) -> None:
+    if line is not None:
+        _emit({"line": line, **report}, compact=True)
+    elif as_json:
+        _emit(report)
+    else:
+        from rich.console import Console
+
+        from cli.render import render_verification
+
+        Console().print(render_verification(report, lang="en" if lang == "en" else "ja"))
+
+
+def _inputs(source: str, jsonl: bool) -> Iterator[tuple[int | None, str | bytes]]:
+    if jsonl:
+        yield from iter_lines(source)
+    else:
+        yield None, read_text(source)
 
 
 @app.command("verify")
 def verify(
     source: Annotated[str, typer.Argument(metavar="IN", help="Credential file, or -")],
-    jsonl: Annotated[bool, typer.Option("--jsonl", help="One credential per line")] = False,
-    nonce: Annotated[
-        str | None, typer.Option("--nonce", help="The nonce the KB-JWT must carry (SD-JWT)")
-    ] = None,
-    audience: Annotated[
-        str | None, typer.Option("--aud", help="The audience the KB-JWT must name (SD-JWT)")
-    ] = None,
+    *,
+    jsonl: Annotated[bool, typer.Option("--jsonl", help="One input per line")] = False,
+    nonce: Annotated[str | None, typer.Option("--nonce", help="The nonce it must carry")] = None,
+    audience: Annotated[str | None, typer.Option("--aud", help="The audience it must name")] = None,
     anchors: Annotated[
-        list[Path] | None,
-        typer.Option("--jpki-anchor", help="JPKI root certificate for card-bound holders"),
+        list[Path] | None, typer.Option("--jpki-anchor", help="JPKI root for card-bound holders")
     ] = None,
+    checks: Annotated[
+        str | None, typer.Option("--checks", help="Only these checks, e.g. proof")
+    ] = None,
+    policy: Annotated[
+        Policy, typer.Option("--policy", help="employer (every check), credential, proof")
+    ] = Policy.employer,
+    status_allow: Annotated[
+        list[str] | None, typer.Option("--status-allow", help="URL prefix for status lists")
+    ] = None,
+    trust: TrustOption = None,
+    data_dir: DataDirOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the JSON report")] = False,
+    lang: Annotated[str, typer.Option("--lang", help="ja or en")] = "ja",
 ) -> None:
-    """Verify a credential or presentation; print a JSON verdict of named checks.
+    """Verify a credential or presentation as an employer would; exit 0, 1 or 2."""
+    from verifier.policy import VerifyOptions
 
-    A JSON-LD credential is checked as Data Integrity; a compact JWS or SD-JWT (or an
-    SD-JWT's JSON serialization) as vc+jwt, vc+sd-jwt or dc+sd-jwt, read from its content.
-    With --nonce and --aud the presentation's KB-JWT is required and checked.
-    """
-    jose = _JoseOptions(nonce, audience, list(anchors or []))
-    if not jsonl:
-        try:
-            outcome, report = _verify_text(read_text(source), source, jose)
-        except InputError as exc:
-            outcome, report = _refused(exc)
-        _emit(report)
-        raise typer.Exit(_EXIT[outcome])
+    options = VerifyOptions.of(
+        nonce=nonce, audience=audience, checks=checks.split(",") if checks else None
+    )
     worst = 0
-    for number, line in iter_lines(source):
-        try:
-            where = f"line {number}"
-            outcome, report = _verify_text(decode_utf8(line, where=where), where, jose)
-        except InputError as exc:
-            outcome, report = _refused(exc)
-        worst = max(worst, _EXIT[outcome])
-        _emit({"line": number, **report}, compact=True)
+    with cli_verifier(
+        data_dir=data_dir, trust=trust, anchors=anchors, status_allow=status_allow, policy=policy
+    ) as verifier:
+        for line, text in _inputs(source, jsonl):
+            result = verifier.verify(text, options)
+            worst = max(worst, _EXIT[result.outcome])
+            _print(result.to_json(), as_json=as_json, lang=lang, line=line)
     raise typer.Exit(worst)
+
+
+@app.command("challenge")
+def challenge(
+    audience: Annotated[str, typer.Option("--aud", help="Who the presentation is for")],
+    data_dir: DataDirOption = None,
+) -> None:
+    """Issue a nonce for a presentation; `vc verify` accepts a presentation over it once."""
+    with cli_verifier(data_dir=data_dir, trust=None) as verifier:
+        typer.echo(verifier.challenge(audience).value)
 
 
 @app.command("present")
 def present(
-    source: Annotated[str, typer.Argument(metavar="IN", help="SD-JWT credential file, or -")],
+    source: Annotated[str, typer.Argument(metavar="IN", help="Credential file, or -")],
     *,
     nonce: Annotated[str, typer.Option("--nonce", help="The verifier's nonce")],
     audience: Annotated[str, typer.Option("--aud", help="The verifier (its origin or id)")],
@@ -310,9 +298,9 @@ def present(
         typer.Option("--disclose", help="Claim to show, e.g. /licenseNumber (repeatable)"),
     ] = None,
     kb_key: Annotated[
-        Path | None, typer.Option("--kb-key", help="Wallet key (private JWK) for the KB-JWT")
+        Path | None, typer.Option("--kb-key", help="The holder's wallet key (private JWK)")
     ] = None,
-    card: Annotated[bool, typer.Option("--card", help="Sign the KB-JWT on the card")] = False,
+    card: Annotated[bool, typer.Option("--card", help="Sign on the My Number Card")] = False,
     reader: ReaderOption = None,
     emulator: EmulatorOption = None,
     pin_stdin: Annotated[
@@ -322,11 +310,12 @@ def present(
         bool, typer.Option("--allow-last-try", help="Use the PIN even with one try left")
     ] = False,
 ) -> None:
-    """Present an SD-JWT credential: keep the chosen claims, add a KB-JWT for the verifier."""
+    """Present a credential to a verifier over its nonce: an SD-JWT with the chosen claims and
+    a KB-JWT, or a JSON-LD credential in a presentation signed by the holder's key."""
     if (kb_key is None) == (not card):
         raise typer.BadParameter("give --kb-key FILE or --card")
     text = read_text(source)
-    typer.echo(
+    _emit_signed(
         vc_jose.present_text(
             text,
             disclose=list(disclose or []),
@@ -347,6 +336,11 @@ def canon(
     source: Annotated[str, typer.Argument(metavar="IN", help="JSON-LD or N-Quads file, or -")],
 ) -> None:
     """Print the RDFC-1.0 canonical N-Quads of a JSON-LD document or an N-Quads dataset."""
+    from cli.loader import cli_loader
+    from vc_core.jsonld.canon import canonize
+    from vc_core.rdf.canon import canonicalize
+    from vc_core.rdf.nquads import parse_nquads
+
     text = read_text(source)
     if text.lstrip()[:1] not in ("{", "["):  # N-Quads start with <, _: or a comment.
         typer.echo(canonicalize(parse_nquads(text)).text(), nl=False)

@@ -15,52 +15,32 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from cli.card import ask_pin, card_errors, open_session
-from holder.card import auth_certificate, card_signer, present_on_card
-from holder.present import hidden_requested, present
-from issuer.jose_forms import Form, HolderBinding, TokenStatus, issue_jose_credential
-from jpki_bridge.pin import PinKind
-from jpki_bridge.session import CardSession
-from jpki_bridge.validation import TrustAnchors
-from vc_core.di import default_verification_method
-from vc_core.did import did_key_from_public_key
-from vc_core.errors import CredentialError, InputError
 from vc_core.jsonio import loads, read_json
-from vc_core.keys import KEY_FILE_LIMITS, SoftwareKey, load_key, public_key_from_jwk
-from verifier.jose import JoseVerification, verify_jose
+
+if TYPE_CHECKING:
+    from holder.wallet import Wallet
+    from issuer.jose_forms import HolderBinding
+    from jpki_bridge.session import CardSession
 
 __all__ = [
     "card_binding",
     "card_session",
-    "is_jose",
     "load_holder_key",
     "present_text",
-    "sign_credential",
-    "verify_text",
 ]
-
-
-def is_jose(text: str) -> bool:
-    """Whether ``text`` is a JOSE form (compact JWS/SD-JWT, or an SD-JWT JSON serialization)
-    rather than a JSON-LD credential secured with Data Integrity."""
-    stripped = text.strip()
-    if not stripped.startswith(("{", "[")):
-        return True
-    try:
-        document = loads(stripped)
-    except InputError:
-        return False  # Not JSON: the Data Integrity path reports why.
-    return isinstance(document, dict) and "payload" in document and "@context" not in document
 
 
 def load_holder_key(path: Path) -> HolderBinding:
     """A wallet key's binding from a JWK file (public or private; only the public part)."""
+    from issuer.jose_forms import HolderBinding
+    from vc_core.keys import KEY_FILE_LIMITS, public_key_from_jwk
+
     return HolderBinding.of_key(public_key_from_jwk(read_json(path, limits=KEY_FILE_LIMITS)))
 
 
@@ -73,34 +53,11 @@ def card_session(reader: str | None, emulator: Path | None) -> Iterator[CardSess
 
 def card_binding(reader: str | None, emulator: Path | None) -> HolderBinding:
     """Card mode: the auth certificate's key and ``x5t#S256`` (no PIN needed)."""
+    from holder.card import auth_certificate
+    from issuer.jose_forms import HolderBinding
+
     with card_session(reader, emulator) as session:
         return HolderBinding.of_certificate(auth_certificate(session))
-
-
-def sign_credential(
-    credential: Any,
-    *,
-    form: str,
-    key: SoftwareKey,
-    holder: HolderBinding | None,
-    status: TokenStatus | None,
-    now: datetime,
-) -> str:
-    """The credential secured in ``form``; an absent issuer becomes the key's did:key."""
-    if not isinstance(credential, dict):
-        raise CredentialError("credential.malformed", "a credential is a JSON object")
-    if "issuer" not in credential:
-        did = did_key_from_public_key(key.public_key)
-        credential = {**credential, "issuer": {"id": did, "type": ["Profile"], "name": did}}
-    return issue_jose_credential(
-        credential,
-        form=cast(Form, form),
-        signer=key,
-        kid=default_verification_method(key),
-        now=now,
-        holder=holder,
-        status=status,
-    )
 
 
 def present_text(
@@ -115,48 +72,45 @@ def present_text(
     emulator: Path | None,
     pin_stdin: bool,
     allow_last_try: bool,
-) -> str:
-    """The SD-JWT+KB for a verifier; hidden-by-default fields are warned about on stderr."""
-    credential = text.strip()
-    for pointer in hidden_requested(credential, disclose):
+) -> str | dict[str, Any]:
+    """What the holder sends: an SD-JWT+KB, or for a JSON-LD credential a presentation (a
+    Data Integrity VP, or a ``vp+jwt`` when the card signs); hidden fields are warned about."""
+    from holder.card import card_signer
+    from holder.wallet import Wallet
+    from jpki_bridge.pin import PinKind
+    from vc_core.keys import load_key
+
+    credential: str | dict[str, Any] = text.strip()
+    if text.lstrip().startswith("{"):
+        credential = loads(text, where="the credential")
+    else:
+        _warn_hidden(Wallet().hidden_in_sd_jwt(text.strip(), disclose))
+    if not card:
+        assert kb_key is not None
+        return _present(Wallet(load_key(kb_key)), credential, disclose, nonce, audience)
+    with card_session(reader, emulator) as session:
+        pin = ask_pin(session, PinKind.AUTH, from_stdin=pin_stdin, allow_last=allow_last_try)
+        signer = card_signer(session, pin, allow_last_try=allow_last_try)
+        wallet = Wallet(signer, chain=tuple(signer.chain))
+        return _present(wallet, credential, disclose, nonce, audience)
+
+
+def _present(
+    wallet: Wallet,
+    credential: str | dict[str, Any],
+    disclose: Sequence[str],
+    nonce: str,
+    audience: str,
+) -> str | dict[str, Any]:
+    if isinstance(credential, str):
+        return wallet.present_sd_jwt(credential, disclose=disclose, nonce=nonce, audience=audience)
+    return wallet.present([credential], nonce=nonce, audience=audience)
+
+
+def _warn_hidden(pointers: Sequence[str]) -> None:
+    for pointer in pointers:
         typer.echo(
             f"warning: {pointer} は通常開示しない項目です / is hidden by default "
             "(fair-recruitment guidance); disclosing it anyway",
             err=True,
         )
-    now = datetime.now(UTC)
-    if not card:
-        assert kb_key is not None
-        return present(
-            credential,
-            disclose=disclose,
-            signer=load_key(kb_key),
-            nonce=nonce,
-            audience=audience,
-            now=now,
-        )
-    with card_session(reader, emulator) as session:
-        pin = ask_pin(session, PinKind.AUTH, from_stdin=pin_stdin, allow_last=allow_last_try)
-        signer = card_signer(session, pin, allow_last_try=allow_last_try)
-        return present_on_card(
-            credential,
-            disclose=disclose,
-            signer=signer,
-            nonce=nonce,
-            audience=audience,
-            now=now,
-        )
-
-
-def verify_text(
-    text: str,
-    *,
-    nonce: str | None,
-    audience: str | None,
-    anchors: Sequence[Path] = (),
-) -> JoseVerification:
-    """The verdict of a JOSE-form presentation, at the current time."""
-    trust = TrustAnchors.from_files(anchors) if anchors else None
-    return verify_jose(
-        text, now=datetime.now(UTC), nonce=nonce, audience=audience, card_anchors=trust
-    )

@@ -17,6 +17,12 @@ card's:
   subject key identifiers, and validity up to the holder's fifth birthday
   after issue at 14:59:59Z (23:59:59 in Japan).
 
+A person's certificate is valid from :data:`CERT_BACKDATE` (one hour) before it
+is issued, as public CAs backdate ``notBefore`` (the CA/Browser Forum Baseline
+Requirements §7.1.2.7 allow up to 48 hours): a verifier whose clock is a little
+behind the CA's, or a story whose "now" was read just before the certificate
+was made, must not see a certificate that is not yet valid.
+
 :func:`make_test_pki` builds the whole set; :meth:`TestPki.save` writes it as
 PEM files plus ``person.json`` (the test person, the test PINs and a test My
 Number for the emulator's Kenhojo files), keys and ``person.json`` with mode
@@ -32,7 +38,7 @@ import os
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Final
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -59,6 +65,8 @@ from vc_core.jsonio import DEFAULT_LIMITS, read_json
 from vc_core.mynumber import my_number_check_digit
 
 __all__ = [
+    "CERT_BACKDATE",
+    "PkiKeys",
     "TestPerson",
     "TestPki",
     "expiry_at_fifth_birthday",
@@ -78,6 +86,9 @@ _ROOT_OU = {
 _PERSON_LIMITS = DEFAULT_LIMITS.with_max_bytes(64 * 1024)
 _JLIS_OU = "Japan Agency for Local Authority Information Systems"
 _CPS_URI = "http://www.jpki.go.jp/cps.html"
+
+#: How long before its issue a person's certificate becomes valid (see the module).
+CERT_BACKDATE: Final = dt.timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -135,6 +146,34 @@ class TestPerson:
             address_substitutes=str(data["address_substitutes"]),
             my_number=str(data["my_number"]),
         )
+
+
+@dataclass(frozen=True, repr=False)
+class PkiKeys:
+    """The four RSA keys of a test PKI: the two roots' and the person's two.
+
+    Making RSA keys is most of the cost of :func:`make_test_pki`; a test that builds many
+    PKIs (the demo told 200 times) makes the keys once and issues fresh certificates each time.
+    """
+
+    auth_ca: rsa.RSAPrivateKey
+    sign_ca: rsa.RSAPrivateKey
+    auth: rsa.RSAPrivateKey
+    sign: rsa.RSAPrivateKey
+
+    @classmethod
+    def generate(cls) -> PkiKeys:
+        """Four fresh RSA-2048 keys."""
+        return cls(_new_rsa_key(), _new_rsa_key(), _new_rsa_key(), _new_rsa_key())
+
+    def root(self, kind: CertKind) -> rsa.RSAPrivateKey:
+        return self.auth_ca if kind is CertKind.AUTH else self.sign_ca
+
+    def person(self, kind: CertKind) -> rsa.RSAPrivateKey:
+        return self.auth if kind is CertKind.AUTH else self.sign
+
+    def __repr__(self) -> str:
+        return "PkiKeys(<hidden>)"
 
 
 @dataclass(frozen=True, repr=False)
@@ -258,7 +297,7 @@ def make_root(
     key: rsa.RSAPrivateKey | None = None,
 ) -> tuple[x509.Certificate, rsa.RSAPrivateKey]:
     """A self-signed RSA-2048 root with the JPKI DN; a new generation reuses the same DN."""
-    key = key or rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    key = key or _new_rsa_key()
     name = root_name(kind)
     ski = x509.SubjectKeyIdentifier.from_public_key(key.public_key())
     cert = (
@@ -301,11 +340,13 @@ def issue_person_certificate(
     not_after: dt.datetime | None = None,
     key_usage: x509.KeyUsage | None = None,
     policy: x509.ObjectIdentifier | None = None,
+    backdate: dt.timedelta = CERT_BACKDATE,
 ) -> x509.Certificate:
     """Issue the person's auth or sign certificate under ``ca_cert`` with the JPKI profile.
 
-    ``not_after``, ``key_usage`` and ``policy`` override the profile, for
-    negative tests only.
+    The certificate is valid from ``backdate`` before ``issued`` until the holder's fifth
+    birthday after ``issued``. ``not_after``, ``key_usage`` and ``policy`` override the
+    profile, for negative tests only.
     """
     opaque = secrets.token_hex(12).upper()
     if kind is CertKind.AUTH:
@@ -332,7 +373,7 @@ def issue_person_certificate(
         .issuer_name(ca_cert.subject)
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
-        .not_valid_before(issued)
+        .not_valid_before(issued - backdate)
         .not_valid_after(not_after or expiry_at_fifth_birthday(person.birth_date, issued))
         .add_extension(usage, critical=True)
         .add_extension(
@@ -360,18 +401,26 @@ def make_test_pki(
     now: dt.datetime | None = None,
     auth_pin: str = "1234",
     sign_pin: str = "ABC123",
+    keys: PkiKeys | None = None,
 ) -> TestPki:
-    """Two fresh roots (valid ten years) and the person's certificates issued at ``now``."""
+    """Two roots (valid ten years) and the person's certificates issued at ``now``.
+
+    ``keys`` are fresh unless given (see :class:`PkiKeys`); the certificates always are.
+    """
     person = person or TestPerson()
     now = (now or dt.datetime.now(dt.UTC)).replace(microsecond=0)
+    keys = keys or PkiKeys.generate()
     roots: dict[CertKind, tuple[x509.Certificate, rsa.RSAPrivateKey]] = {}
     for kind in CertKind:
         roots[kind] = make_root(
-            kind, not_before=now - dt.timedelta(days=1), not_after=now + dt.timedelta(days=3650)
+            kind,
+            not_before=now - dt.timedelta(days=1),
+            not_after=now + dt.timedelta(days=3650),
+            key=keys.root(kind),
         )
     people: dict[CertKind, tuple[x509.Certificate, rsa.RSAPrivateKey]] = {}
     for kind in CertKind:
-        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        key = keys.person(kind)
         ca_cert, ca_key = roots[kind]
         cert = issue_person_certificate(
             kind, person, ca_cert=ca_cert, ca_key=ca_key, key=key, issued=now
@@ -390,6 +439,10 @@ def make_test_pki(
         auth_pin=auth_pin,
         sign_pin=sign_pin,
     )
+
+
+def _new_rsa_key() -> rsa.RSAPrivateKey:
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
 
 def _key_usage(

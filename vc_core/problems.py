@@ -109,6 +109,7 @@ _EXCEPTIONS: dict[str, tuple[int, Kind]] = {
     "schema.unknown_qualification": (404, _F),
     "schema.request_unknown": (404, _F),
     "input.too_large": (413, _C),
+    "input.unwritable": (500, _C),
     "loader.pin_mismatch": (500, _C),
     "storage.url_invalid": (500, _C),
     "storage.migration_failed": (500, _C),

@@ -31,7 +31,7 @@ from typing import Any
 
 from vc_core.errors import CredentialError, ShikakuError, VerifyError
 from vc_core.formats import JOSE_FORMATS, Format, detect_format
-from vc_core.jsonio import loads
+from vc_core.jsonio import decode_utf8, loads
 from verifier.checks.assemble import Checks
 from verifier.di_forms import verify_ldp_vc, verify_ldp_vp
 from verifier.jose_forms import verify_jose_form
@@ -43,15 +43,17 @@ __all__ = ["verify"]
 
 
 def verify(
-    value: str | Mapping[str, Any],
+    value: str | bytes | Mapping[str, Any],
     policy: VerifierPolicy,
     options: VerifyOptions | None = None,
 ) -> VerificationResult:
-    """Verify ``value`` (text, or already parsed JSON) under ``policy``."""
+    """Verify ``value`` (bytes, text, or already parsed JSON) under ``policy``."""
     options = options or VerifyOptions()
     wanted = options.checks if options.checks is not None else ALL_CHECKS
     form: Format | None = None
     try:
+        if isinstance(value, bytes):
+            value = decode_utf8(value, where="the input")
         if isinstance(value, str) and value.lstrip().startswith("{"):
             value = _json_object(value)
         form = detect_format(value)
@@ -79,7 +81,7 @@ def _accept(form: Format, value: str | Mapping[str, Any], policy: VerifierPolicy
 def _json_object(text: str) -> Mapping[str, Any]:
     """Strict JSON within the input limits (:mod:`vc_core.jsonio`): what is not is refused
     with its ``input.*`` code (duplicate member names, as on the JOSE side; depth; size)."""
-    document = loads(text)
+    document = loads(text, where="the input")
     if not isinstance(document, Mapping):
         raise CredentialError("credential.malformed", "the input is not a JSON object")
     return document

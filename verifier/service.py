@@ -21,6 +21,7 @@ import httpx
 
 from jpki_bridge.validation import TrustAnchors
 from service_kit.db import create_engine, sqlite_url
+from service_kit.migrate import KIT_MIGRATIONS, upgrade
 from service_kit.nonces import Nonce, SqlNonceStore
 from vc_core.clock import Clock, system_clock
 from vc_schemas.registry import loader as schemas_loader
@@ -74,7 +75,7 @@ class Verifier:
         )
 
     def verify(
-        self, value: str | Mapping[str, Any], options: VerifyOptions | None = None
+        self, value: str | bytes | Mapping[str, Any], options: VerifyOptions | None = None
     ) -> VerificationResult:
         return verify(value, self.policy, options)
 
@@ -103,6 +104,7 @@ def build_verifier(
     """Compose a :class:`Verifier`; ``transport`` replaces the network (tests, the demo)."""
     config.data_dir.mkdir(parents=True, exist_ok=True)
     engine = create_engine(config.database_url or sqlite_url(config.data_dir, "verifier"))
+    upgrade(engine, KIT_MIGRATIONS)
     nonces = SqlNonceStore(engine)
     trust = (
         TrustRegistry.load(config.trust_registry)

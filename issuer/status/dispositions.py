@@ -4,7 +4,7 @@ A suspension bit (W3C Bitstring Status List v1.0 §2.1, ``statusPurpose: "suspen
 only *that* a credential is suspended, and the ``message`` list (:mod:`issuer.status.messages`)
 adds a reason code, but an employer checking a 看護師 must see what the government's own page
 shows: 業務停止 from 2026-12-01 until 2027-03-01, under 保健師助産師看護師法第14条. So beside
-each suspension list the publisher serves, at ``<list URL>/dispositions``, a signed document of
+each suspension list the publisher serves, at ``<list URL>.dispositions``, a signed document of
 the dispositions behind its set entries.
 
 The document is a compact JWS (RFC 7515 §7.1) signed by the key that signs the list, with the
@@ -72,9 +72,9 @@ __all__ = [
 
 #: The publication format, HTTP media type, JWS ``typ`` and URL suffix of the document.
 DISPOSITIONS_FORMAT: Final = "dispositions"
-DISPOSITIONS_MEDIA_TYPE: Final = "application/dispositions+jwt"
+DISPOSITIONS_MEDIA_TYPE: Final = "application.dispositions+jwt"
 DISPOSITIONS_TYP: Final = "dispositions+jwt"
-DISPOSITIONS_PATH: Final = "/dispositions"
+DISPOSITIONS_PATH: Final = ".dispositions"
 
 _CHUNK = 500
 

@@ -17,7 +17,7 @@ recommends, so a CDN can serve the lists and verifiers can revalidate cheaply (H
 
 A suspension list also gets its signed dispositions document (why and until when each set
 entry is suspended; :mod:`issuer.status.dispositions`), rendered with the list and served at
-``<list URL>/dispositions``.
+``<list URL>.dispositions``.
 """
 
 from __future__ import annotations
@@ -71,9 +71,7 @@ MEDIA_TYPES = {
     "jwt": "application/statuslist+jwt",
     DISPOSITIONS_FORMAT: DISPOSITIONS_MEDIA_TYPE,
 }
-#: The formats of the list itself (the dispositions document is served beside a suspension
-#: list, at ``<url>/dispositions``, and is not one of them).
-FORMATS = ("w3c", "jwt")
+FORMATS = tuple(MEDIA_TYPES)
 
 
 def _suspension_table() -> list[bytes]:
@@ -319,7 +317,7 @@ class StatusPublisher:
 
     def dispositions(self, url: str) -> Publication:
         """The dispositions document of the suspension list at ``url`` (served at
-        ``url + "/dispositions"``); ``status.list_unreachable`` for any other list, refused
+        ``url + ".dispositions"``); ``status.list_unreachable`` for any other list, refused
         before anything is rendered."""
         purpose = self.registry.transact(
             lambda session: session.scalar(select(ListRow.purpose).where(ListRow.url == url))
@@ -330,7 +328,7 @@ class StatusPublisher:
 
     def for_accept(self, url: str, accept: str | None) -> Publication:
         """Content negotiation: ``application/statuslist+jwt`` gets the token, else the VC;
-        ``<list URL>/dispositions`` is the list's dispositions document."""
+        ``<list URL>.dispositions`` is the list's dispositions document."""
         if url.endswith(DISPOSITIONS_PATH):
             return self.dispositions(url.removesuffix(DISPOSITIONS_PATH))
         wants_jwt = accept is not None and MEDIA_TYPES["jwt"] in accept
@@ -405,12 +403,13 @@ class StatusPublisher:
 
 
 def _formats(info: ListInfo) -> tuple[str, ...]:
-    """The formats a list is published in: a ``message`` list has no token form."""
-    return (
-        FORMATS
-        if info.purpose in ("revocation", "suspension") and info.status_size == 1
-        else ("w3c",)
-    )
+    """The formats a list is published in: a ``message`` list has no token form, and only a
+    suspension list has a dispositions document."""
+    if info.purpose not in ("revocation", "suspension") or info.status_size != 1:
+        return ("w3c",)
+    if info.purpose == "suspension":
+        return ("w3c", "jwt", DISPOSITIONS_FORMAT)
+    return ("w3c", "jwt")
 
 
 def _fields(publication: Publication) -> dict[str, Any]:

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 import fcntl
+import functools
 import hashlib
 import hmac
 import json
@@ -69,6 +70,20 @@ def _with_tck(atr: bytes) -> bytes:
 DEFAULT_ATR = _with_tck(bytes.fromhex("3B8B8001") + b"SHIKAKU-EMU")
 #: The token label a physical card carries in EF 0006.
 DEFAULT_TOKEN_LABEL = "JPKIAPICCTOKEN2"  # noqa: S105 (a label, not a secret)
+
+
+@functools.lru_cache(maxsize=16)
+def _card_key(pem: bytes) -> rsa.RSAPrivateKey:
+    """Parse a card key, once per process for the same bytes.
+
+    Loading an RSA key validates it (its primes are tested), which costs tens of
+    milliseconds; the demo and the tests open the same card, or cards made from the same
+    keys, many times over. The parsed key is immutable, so sharing it is safe.
+    """
+    key = serialization.load_pem_private_key(pem, password=None)
+    if not isinstance(key, rsa.RSAPrivateKey):
+        raise ValueError("card keys are RSA")
+    return key
 
 
 class CardState:
@@ -117,12 +132,7 @@ class CardState:
                 (self.directory / leaf).read_bytes(),
                 (self.directory / ca).read_bytes(),
             )
-            key = serialization.load_pem_private_key(
-                (self.directory / f"{kind.value}.key.pem").read_bytes(), password=None
-            )
-            if not isinstance(key, rsa.RSAPrivateKey):
-                raise ValueError("card keys are RSA")
-            self.keys[kind] = key
+            self.keys[kind] = _card_key((self.directory / f"{kind.value}.key.pem").read_bytes())
         counters = read_json(self.directory / "counters.json", limits=_STATE_LIMITS)
         self._counters = {kind: _counter(counters[kind.value], kind) for kind in PinKind}
 

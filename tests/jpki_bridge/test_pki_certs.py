@@ -28,6 +28,8 @@ from jpki_bridge.certs import (
     x5t_s256,
 )
 from jpki_bridge.pki import (
+    CERT_BACKDATE,
+    PkiKeys,
     TestPerson,
     TestPki,
     expiry_at_fifth_birthday,
@@ -124,9 +126,8 @@ def test_end_entity_profile(pki: TestPki, kind: CertKind) -> None:
     assert crldp[0].full_name is not None
     assert isinstance(crldp[0].full_name[0], x509.DirectoryName)
     assert cert.not_valid_after_utc.time() == dt.time(14, 59, 59)
-    assert cert.not_valid_after_utc.date() == pki.person.birth_date.replace(
-        year=cert.not_valid_before_utc.year + 5
-    )
+    issued = cert.not_valid_before_utc + CERT_BACKDATE
+    assert cert.not_valid_after_utc.date() == pki.person.birth_date.replace(year=issued.year + 5)
     assert cert.issuer == ca_cert.subject
     cert.verify_directly_issued_by(ca_cert)
 
@@ -151,6 +152,22 @@ def test_fifth_birthday_expiry() -> None:
     assert expiry_at_fifth_birthday(dt.date(2000, 2, 29), issued) == dt.datetime(
         2029, 2, 28, 14, 59, 59, tzinfo=dt.UTC
     )
+
+
+def test_certificates_are_backdated_and_valid_at_the_moment_of_issue() -> None:
+    # A story that reads "now" and then makes its PKI a moment later (the demo, a test) must
+    # find the certificate valid at that "now": notBefore is an hour before issue, even when
+    # the issue falls on a second, day and year boundary.
+    issued = dt.datetime(2027, 1, 1, 0, 0, 0, 999_999, tzinfo=dt.UTC)
+    keys = PkiKeys.generate()
+    pki = make_test_pki(now=issued, keys=keys)
+    for cert in (pki.auth_cert, pki.sign_cert):
+        assert cert.not_valid_before_utc == dt.datetime(2026, 12, 31, 23, tzinfo=dt.UTC)
+        assert cert.not_valid_after_utc.year == 2032  # Five birthdays after the issue, not 2031.
+    # The same keys make a new PKI with new certificates: only the RSA keys are reused.
+    again = make_test_pki(now=issued + dt.timedelta(days=1), keys=keys)
+    assert again.auth_key is pki.auth_key and again.auth_cert != pki.auth_cert
+    assert "hidden" in repr(keys)
 
 
 def test_openssl_reads_the_profile_and_verifies_the_chain(pki: TestPki, tmp_path: Path) -> None:

@@ -164,7 +164,8 @@ def test_registry_publish_and_check_end_to_end(
     code, out = shikaku("status", "publish", "--key", str(key), "--out", str(www))
     assert code == 0
     published = json.loads(out)
-    assert len(published) == 4  # Two lists, each as a W3C credential and a token.
+    # Two lists, each as a W3C credential and a token; the suspension list's dispositions.
+    assert len(published) == 5
     assert all(item["etag"].startswith('"v') for item in published)
 
     allow = ["--allow", base + "/"]
@@ -178,9 +179,9 @@ def test_registry_publish_and_check_end_to_end(
         verdict = json.loads(out)
         assert code == exit_code, out
         assert {c["check"]: c.get("code") for c in verdict["checks"]} == codes
-    # Without the allowlist, plain http is refused and nothing is fetched.
+    # Without the allowlist, plain http is refused and nothing is fetched: could not verify.
     code, out = shikaku("status", "check", "-", stdin=_credential(did, entries["alice"]))
-    assert code == 1
+    assert code == 2
     assert {c.get("code") for c in json.loads(out)["checks"]} == {"status.url_not_allowed"}
 
 

@@ -50,7 +50,7 @@ def _payload(board: Board, url: str) -> dict[str, Any]:
 
 
 def _dispositions_requests(web: Web) -> list[httpx.Request]:
-    return [r for r in web.requests if str(r.url).endswith("/dispositions")]
+    return [r for r in web.requests if str(r.url).endswith(".dispositions")]
 
 
 def _suspended_from_start(board: Board, clock: Clock) -> dict[str, Any]:
@@ -153,7 +153,7 @@ def test_revocation_and_message_lists_have_no_dispositions(
             board.publisher.dispositions(url)
         assert caught.value.code == "status.list_unreachable"
         with pytest.raises(StatusError) as caught:
-            board.publisher.for_accept(url + "/dispositions", None)
+            board.publisher.for_accept(url + ".dispositions", None)
         assert caught.value.code == "status.list_unreachable"
     checker.check(credential)
     assert _dispositions_requests(web) == []  # Only a set suspension bit asks for one.
@@ -170,7 +170,7 @@ def _forge(board: Board, url: str, signer: Signer, **claims: Any) -> bytes:
 
 
 def _serve(web: Web, url: str, body: bytes) -> None:
-    web.overrides[url + "/dispositions"] = lambda request: httpx.Response(200, content=body)
+    web.overrides[url + ".dispositions"] = lambda request: httpx.Response(200, content=body)
 
 
 def _assert_unavailable(check: Check, code: str) -> None:
@@ -221,7 +221,7 @@ def test_an_unreachable_document_fails_closed(
 ) -> None:
     credential = _suspended_from_start(board, clock)
     url, _index = _entry(credential, "suspension")
-    web.overrides[url + "/dispositions"] = lambda request: httpx.Response(503)
+    web.overrides[url + ".dispositions"] = lambda request: httpx.Response(503)
     _assert_unavailable(_suspension_check(checker, credential), "status.list_unreachable")
 
 
@@ -268,4 +268,4 @@ def test_the_document_is_cached_and_revalidated_when_the_bits_move_on(
     requests = _dispositions_requests(web)
     assert len(requests) == 2
     assert requests[1].headers["If-None-Match"]
-    assert requests[1].headers["Accept"] == "application/dispositions+jwt"
+    assert requests[1].headers["Accept"] == "application.dispositions+jwt"

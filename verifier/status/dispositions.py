@@ -4,7 +4,7 @@ A set suspension bit (W3C Bitstring Status List v1.0 §3.2 steps 11–14) fails 
 ``status.suspension`` check with ``status.suspended``. An employer also needs what the
 government's page shows (業務停止 from 2026-12-01 until 2027-03-01, 保健師助産師看護師法第14条),
 so the checker then reads the ``dispositions+jwt`` the issuer publishes at
-``<statusListCredential>/dispositions`` (its format is documented in the issuer's
+``<statusListCredential>.dispositions`` (its format is documented in the issuer's
 ``issuer.status.dispositions``) and adds the entry's disposition to the check's details::
 
     {"disposition": {"reason": "suspended: 業務停止", "legalBasis": "保健師助産師看護師法第14条",
@@ -43,8 +43,8 @@ from verifier.status.fetch import Fetched, StatusListFetcher
 
 __all__ = ["DispositionsReader", "VerifiedDispositions"]
 
-_PATH: Final = "/dispositions"
-_ACCEPT: Final = "application/dispositions+jwt"
+_PATH: Final = ".dispositions"
+_ACCEPT: Final = "application.dispositions+jwt"
 _TYP: Final = "dispositions+jwt"
 _DAY: Final = re.compile(r"\d{4}-\d{2}-\d{2}")
 
