@@ -10,15 +10,14 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
-from vc_schemas.catalogue import default_catalogue
-from verifier.trust import TrustedIssuer, TrustRegistry
-from verifier.trust_file import read_json_document, read_pem_roots
+if TYPE_CHECKING:  # The command group loads without its work (start-up, issue 10).
+    from rich.console import Console
+
+    from verifier.trust import TrustedIssuer, TrustRegistry
 
 __all__ = ["ENV_REGISTRY", "app", "default_registry_path", "load_registry"]
 
@@ -50,6 +49,8 @@ def default_registry_path() -> Path:
 
 def load_registry(path: Path | None = None) -> TrustRegistry:
     """The registry at ``path`` (default :func:`default_registry_path`); missing = empty."""
+    from verifier.trust import TrustRegistry
+
     path = path or default_registry_path()
     return TrustRegistry.load(path) if path.exists() else TrustRegistry()
 
@@ -76,6 +77,9 @@ def add(
     registry: RegistryOption = None,
 ) -> None:
     """Trust ISSUER_ID for the given qualifications (replacing its entry if it has one)."""
+    from verifier.trust import TrustedIssuer
+    from verifier.trust_file import read_json_document, read_pem_roots
+
     path = registry or default_registry_path()
     issuer = TrustedIssuer(
         issuer_id,
@@ -94,6 +98,8 @@ def add(
 @app.command("list")
 def list_(registry: RegistryOption = None) -> None:
     """The trusted issuers: id, authority (ja / en) and qualifications."""
+    from rich.table import Table
+
     path = registry or default_registry_path()
     table = Table("名称", "name", "qualifications", "keys", title=str(path))
     table.add_column("id", overflow="fold")
@@ -110,6 +116,8 @@ def show(
     registry: RegistryOption = None,
 ) -> None:
     """One trusted issuer, with how its keys are bound."""
+    from rich.table import Table
+
     issuer = load_registry(registry).lookup(issuer_id)
     table = Table("", "", show_header=False)
     table.add_row("id", issuer.id)
@@ -133,11 +141,15 @@ def remove(
 
 
 def _console() -> Console:
+    from rich.console import Console
+
     # Ids such as did:key:… must not turn into emoji (rich's ``:key:``), nor be cut short.
     return Console(emoji=False, highlight=False, soft_wrap=False)
 
 
 def _qualifications(issuer: TrustedIssuer) -> str:
+    from vc_schemas.catalogue import default_catalogue
+
     catalogue = default_catalogue()
     return ", ".join(f"{q} ({catalogue.get(q).name.ja})" for q in sorted(issuer.qualifications))
 

@@ -240,7 +240,7 @@ def _inputs(source: str, jsonl: bool) -> Iterator[tuple[int | None, str | bytes]
 def verify(
     source: Annotated[str, typer.Argument(metavar="IN", help="Credential file, or -")],
     *,
-    jsonl: Annotated[bool, typer.Option("--jsonl", help="One input per line")] = False,
+    jsonl: Annotated[bool, typer.Option("--jsonl", help="One credential per line")] = False,
     nonce: Annotated[str | None, typer.Option("--nonce", help="The nonce it must carry")] = None,
     audience: Annotated[str | None, typer.Option("--aud", help="The audience it must name")] = None,
     anchors: Annotated[
@@ -260,7 +260,7 @@ def verify(
     as_json: Annotated[bool, typer.Option("--json", help="Print the JSON report")] = False,
     lang: Annotated[str, typer.Option("--lang", help="ja or en")] = "ja",
 ) -> None:
-    """Verify a credential or presentation as an employer would; exit 0, 1 or 2."""
+    """Verify a credential or presentation as an employer would (exit 0, 1 or 2)."""
     from verifier.policy import VerifyOptions
 
     options = VerifyOptions.of(
@@ -282,7 +282,7 @@ def challenge(
     audience: Annotated[str, typer.Option("--aud", help="Who the presentation is for")],
     data_dir: DataDirOption = None,
 ) -> None:
-    """Issue a nonce for a presentation; `vc verify` accepts a presentation over it once."""
+    """Issue a nonce that one presentation may use."""
     with cli_verifier(data_dir=data_dir, trust=None) as verifier:
         typer.echo(verifier.challenge(audience).value)
 
@@ -310,8 +310,11 @@ def present(
         bool, typer.Option("--allow-last-try", help="Use the PIN even with one try left")
     ] = False,
 ) -> None:
-    """Present a credential to a verifier over its nonce: an SD-JWT with the chosen claims and
-    a KB-JWT, or a JSON-LD credential in a presentation signed by the holder's key."""
+    """Present a credential to a verifier over its nonce, signed by the holder's key.
+
+    An SD-JWT keeps the chosen claims and gains a KB-JWT; a JSON-LD credential goes into a
+    presentation (Data Integrity, or vp+jwt when the card signs).
+    """
     if (kb_key is None) == (not card):
         raise typer.BadParameter("give --kb-key FILE or --card")
     text = read_text(source)

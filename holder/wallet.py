@@ -27,7 +27,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from holder.present import hidden_requested, present, x5c_of
 from vc_core import di
 from vc_core.clock import Clock, system_clock
-from vc_core.did import did_jwk_from_public_key
+from vc_core.did import did_jwk_from_public_key, did_key_from_public_key
 from vc_core.errors import KeyMaterialError
 from vc_core.jose.vp import enveloped, sign_vp_jwt
 from vc_core.jsonld.processor import Loader
@@ -64,8 +64,19 @@ class Wallet:
 
     @property
     def did(self) -> str:
-        """The holder's DID (did:jwk of the key): what ``credentialSubject.id`` names."""
-        return did_jwk_from_public_key(self._signer().public_key)
+        """The holder's DID, what ``credentialSubject.id`` names: the did:key of a wallet key
+        (as ``shikaku keys generate`` prints it), the did:jwk of the card's RSA key."""
+        key = self._signer().public_key
+        if isinstance(key, rsa.RSAPublicKey):
+            return did_jwk_from_public_key(key)
+        return did_key_from_public_key(key)
+
+    @property
+    def verification_method(self) -> str:
+        did = self.did
+        if did.startswith("did:key:"):
+            return f"{did}#{did.removeprefix('did:key:')}"
+        return f"{did}#0"
 
     def _signer(self) -> Signer:
         if self.signer is None:
@@ -145,7 +156,7 @@ class Wallet:
             return sign_vp_jwt(
                 presentation,
                 signer,
-                kid=f"{did}#0",
+                kid=self.verification_method,
                 nonce=nonce,
                 audience=audience,
                 now=self.clock(),
@@ -156,7 +167,7 @@ class Wallet:
             suite=self._suite(),
             signer=signer,
             loader=self.loader,
-            verification_method=f"{did}#0",
+            verification_method=self.verification_method,
             proof_purpose="authentication",
             challenge=nonce,
             domain=audience,

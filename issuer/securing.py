@@ -40,6 +40,7 @@ __all__ = [
     "with_issuer",
 ]
 
+_OB_CONTEXT: Final = "https://purl.imsglobal.org/spec/ob/v3p0/context"
 DI_SUITES: Final = ("ecdsa-rdfc-2019", "eddsa-rdfc-2022", "ecdsa-sd-2023")
 JOSE_FORMS: Final = tuple(FORMS)
 
@@ -76,16 +77,20 @@ def _qualification(credential: Mapping[str, Any]) -> str | None:
     return code
 
 
-def with_issuer(
-    credential: Mapping[str, Any], signer: Signer, *, as_profile: bool
-) -> dict[str, Any]:
-    """``credential`` with the signing key's did:key as its issuer when it names none."""
+def with_issuer(credential: Mapping[str, Any], signer: Signer) -> dict[str, Any]:
+    """``credential`` with the signing key's did:key as its issuer when it names none: an
+    Open Badges ``Profile`` where the credential speaks Open Badges (the JP profile requires
+    one), else the DID itself."""
     if not isinstance(credential, Mapping):
         raise CredentialError("credential.malformed", "a credential is a JSON object")
     if "issuer" in credential:
         return dict(credential)
     did = did_key_from_public_key(signer.public_key)
-    issuer: Any = {"id": did, "type": ["Profile"], "name": did} if as_profile else did
+    contexts = credential.get("@context")
+    open_badges = isinstance(contexts, list) and any(
+        isinstance(c, str) and c.startswith(_OB_CONTEXT) for c in contexts
+    )
+    issuer: Any = {"id": did, "type": ["Profile"], "name": did} if open_badges else did
     return {**credential, "issuer": issuer}
 
 
@@ -102,7 +107,7 @@ def secure(
 ) -> dict[str, Any] | str:
     """``credential`` secured in ``form`` (a DI cryptosuite name or a JOSE form)."""
     if form in DI_SUITES:
-        document = with_issuer(credential, signer, as_profile=False)
+        document = with_issuer(credential, signer)
         pointers = mandatory_pointers(document, mandatory) if form == "ecdsa-sd-2023" else []
         return di.sign(
             document,
@@ -114,7 +119,7 @@ def secure(
         )
     if form in JOSE_FORMS:
         return issue_jose_credential(
-            with_issuer(credential, signer, as_profile=True),
+            with_issuer(credential, signer),
             form=cast(Form, form),
             signer=signer,
             kid=default_verification_method(signer),

@@ -67,7 +67,7 @@ class Issuer:
         purposes: Sequence[str] | None = None,
     ) -> Issued:
         """Allocate status (when the issuer keeps a registry) and secure ``credential``."""
-        document = with_issuer(credential, self.signer, as_profile=form not in DI_SUITES)
+        document = with_issuer(credential, self.signer)
         credential_id = document.get("id")
         entries: tuple[BitstringStatusListEntry, ...] = ()
         token: TokenStatus | None = None

@@ -51,6 +51,17 @@ class NetworkAccessInTest(RuntimeError):
 
 
 @pytest.fixture(autouse=True)
+def _own_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test keeps what shikaku stores per user (the CLI verifier's nonces, the trust
+    registry) in folders of its own, never in the real home of whoever runs the tests."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
+    for name in ("SHIKAKU_DATA_DIR", "SHIKAKU_TRUST_REGISTRY"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture(autouse=True)
 def _no_network(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Fail any connection to a non-loopback address: tests run offline.
 

@@ -208,8 +208,12 @@ def _card_anchors(checks: Checks, policy: VerifierPolicy, payload: Mapping[str, 
     """A card-bound holder's certificate must chain to JPKI roots we were given."""
     cnf = payload.get("cnf")
     card_bound = isinstance(cnf, Mapping) and "x5t#S256" in cnf
-    if card_bound and policy.card_anchors is None and checks.wants(CheckName.HOLDER_CERTIFICATE):
+    if not checks.wants(CheckName.HOLDER_CERTIFICATE):
+        return
+    if card_bound and policy.card_anchors is None:
         checks.failed(
             CheckName.HOLDER_CERTIFICATE,
             VerifyError("verify.check_unavailable", "no JPKI trust anchors are configured"),
         )
+    elif not card_bound:
+        checks.not_applicable(CheckName.HOLDER_CERTIFICATE, "the holder key is not a card's")

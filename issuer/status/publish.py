@@ -64,14 +64,14 @@ __all__ = [
     "token_list",
 ]
 
-#: The formats a list is published in, and their media types (a suspension list also has
-#: its dispositions document).
+#: The formats a list is published in (its W3C credential and its token), and the media types
+#: of every stored document, the dispositions of a suspension list included.
+FORMATS = ("w3c", "jwt")
 MEDIA_TYPES = {
     "w3c": "application/vc",
     "jwt": "application/statuslist+jwt",
     DISPOSITIONS_FORMAT: DISPOSITIONS_MEDIA_TYPE,
 }
-FORMATS = tuple(MEDIA_TYPES)
 
 
 def _suspension_table() -> list[bytes]:

@@ -9,13 +9,14 @@ an unreachable status list, revoked, suspended.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
 import pytest
 
 from issuer.securing import secure
-from tests.verifier.world import WHY, World, make_world
+from tests.verifier.world import T0, WHY, World, make_world
 from vc_core import di
 from vc_core.keys import generate_key
 from vc_schemas.registry import loader as schemas_loader
@@ -142,6 +143,23 @@ def test_a_suspended_credential_is_refused_with_its_reason(world: World) -> None
     assert result.status is not None
     assert result.status.state == "suspended"
     assert result.status.reason is not None and "業務停止" in result.status.reason
+
+
+def test_a_scheduled_suspension_shows_its_dates_then_lifts(world: World) -> None:
+    """業務停止 for three months: refused with reason and dates, valid again after its end."""
+    credential = world.signed()
+    start, end = T0 + timedelta(days=1), T0 + timedelta(days=92)
+    world.registry.suspend(credential_id=credential["id"], starts_at=start, ends_at=end, **WHY)
+    world.clock.set(start)
+    world.registry.tick()
+    result = verify(world.vp(credential, nonce=world.challenge()), world.policy)
+    assert failed(result) == {"status": "status.suspended"}
+    assert result.status is not None
+    assert (result.status.since, result.status.until) == ("2026-06-02", "2026-09-01")
+    assert result.status.legal_basis == WHY["legal_basis"]
+    world.clock.set(end)
+    world.registry.tick()
+    assert verify(world.vp(credential, nonce=world.challenge()), world.policy).verified
 
 
 def test_attack2_a_credential_without_status_is_refused(world: World) -> None:

@@ -5,10 +5,11 @@ A set suspension bit (W3C Bitstring Status List v1.0 §3.2 steps 11–14) fails 
 government's page shows (業務停止 from 2026-12-01 until 2027-03-01, 保健師助産師看護師法第14条),
 so the checker then reads the ``dispositions+jwt`` the issuer publishes at
 ``<statusListCredential>.dispositions`` (its format is documented in the issuer's
-``issuer.status.dispositions``) and adds the entry's disposition to the check's details::
+``issuer.status.dispositions``) and adds the entry's disposition to the check's details
+(beside ``statusListCredential``, ``statusListIndex`` and ``status``)::
 
-    {"disposition": {"reason": "suspended: 業務停止", "legalBasis": "保健師助産師看護師法第14条",
-                     "from": "2026-12-01", "until": "2027-03-01"}}
+    {"reason": "suspended: 業務停止", "legalBasis": "保健師助産師看護師法第14条",
+     "from": "2026-12-01", "until": "2027-03-01"}
 
 The document is trusted only as far as the list it describes:
 
@@ -78,9 +79,10 @@ class DispositionsReader:
 
     def describe(self, verified: VerifiedList, index: int, now: datetime) -> dict[str, Any]:
         """The details a failing ``status.suspension`` check gets for entry ``index`` of the
-        verified list: the disposition, or ``"unavailable"`` and why (see the module)."""
+        verified list: the disposition's fields, or ``"disposition": "unavailable"`` and why
+        (see the module)."""
         try:
-            return {"disposition": dict(self.lookup(verified, index, now))}
+            return dict(self.lookup(verified, index, now))
         except ShikakuError as exc:
             return {"disposition": "unavailable", "dispositionError": exc.code}
 
