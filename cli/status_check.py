@@ -21,7 +21,6 @@ server does, by content negotiation: a request accepting ``application/statuslis
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -30,9 +29,10 @@ import httpx
 
 from cli.loader import cli_loader
 from cli.status import published_file
-from vc_core.errors import ShikakuError
+from vc_core.errors import InputError, ShikakuError
 from vc_core.formats import JOSE_FORMATS, Format, detect_format
 from vc_core.jose.jws import ALLOWED_ALGORITHMS, parse_jws
+from vc_core.jsonio import loads
 from vc_core.sdjwt import SdJwt, did_issuer_key, parse_sd_jwt
 from vc_core.sdjwt.verify import issuer_of, signature_check
 from vc_core.verdict import Check, Verdict
@@ -89,6 +89,8 @@ def check_status(
     """The status checks of one credential (see the module), as a verdict."""
     try:
         form: Format | None = detect_format(text)
+    except InputError as exc:  # JSON the input boundary refuses (depth, duplicates …).
+        return Verdict((Check("format", False, exc.code, exc.message),))
     except ShikakuError:
         form = None  # Not a form shikaku knows: read as a bare JSON credential below.
     transport = PublishedFolder(folder) if folder is not None else None
@@ -101,7 +103,10 @@ def check_status(
                 return Verdict(_jose_checks(text, form, checker))
             except ShikakuError as exc:
                 return Verdict((Check("format", False, exc.code, exc.message),))
-        document = json.loads(text)
+        try:
+            document = loads(text, where="the credential")
+        except InputError as exc:
+            return Verdict((Check("format", False, exc.code, exc.message),))
         if not isinstance(document, dict):
             return Verdict((Check("format", False, "credential.malformed", "not an object"),))
         return Verdict(checker.check(document))

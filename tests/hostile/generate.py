@@ -105,7 +105,10 @@ def deep_jws(folder: Path, world: World) -> Path:
 @generator
 def deep_disclosure(folder: Path, world: World) -> Path:
     """A signed SD-JWT with one disclosure that nests 100,000 deep."""
-    jwt = sign_jws({"typ": "dc+sd-jwt"}, {"iss": "did:example:board", "vct": "x"}, world.signer())
+    signer = world.signer()
+    header = {"typ": "dc+sd-jwt", "kid": di.default_verification_method(signer)}
+    payload = {"iss": did_of(world), "vct": "x", "iat": 1_700_000_000}
+    jwt = sign_jws(header, payload, signer)
     disclosure = b64url_encode(('["c2FsdA", "a", ' + _deep_array() + "]").encode())
     return _write(folder / "deep.sd-jwt", f"{jwt}~{disclosure}~")
 
