@@ -38,7 +38,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-__all__ = ["run"]
+__all__ = ["run", "three_mb_credential"]
 
 SD_MANDATORY = ["/issuer"]
 
@@ -71,8 +71,14 @@ def _fill_bytes(issuer: str) -> dict[str, Any]:
     return credential
 
 
-def _three_mb(issuer: str) -> dict[str, Any]:
-    credential = _sample(issuer)
+def three_mb_credential(issuer: str | None) -> dict[str, Any]:
+    """The issue's 3 MB credential: 5,000 subjects (without ``issuer`` when it is None).
+
+    The hostile-input corpus refuses it too (tests/hostile/generate.py).
+    """
+    credential = _sample(issuer or "did:example:board")
+    if issuer is None:
+        del credential["issuer"]
     subject = credential["credentialSubject"]
     credential["credentialSubject"] = [
         {
@@ -132,8 +138,8 @@ def _inputs(folder: Path) -> dict[str, tuple[str, Path]]:
         )
         derived = di.derive(base, selective_pointers=["/credentialSubject"], loader=loader)
         put(f"verify_sd_{kind}", "verify", derived)
-    put("refuse_3mb_sign", "sign:ecdsa-rdfc-2019", _three_mb(issuer))
-    put("refuse_3mb_verify", "verify", _three_mb(issuer))
+    put("refuse_3mb_sign", "sign:ecdsa-rdfc-2019", three_mb_credential(issuer))
+    put("refuse_3mb_verify", "verify", three_mb_credential(issuer))
     put("refuse_jsonld_values_sign", "sign:ecdsa-rdfc-2019", _many_subjects(issuer))
     deep = folder / "deep.json"
     deep.write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
