@@ -21,7 +21,6 @@ server does, by content negotiation: a request accepting ``application/statuslis
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -33,6 +32,7 @@ from cli.status import published_file
 from vc_core.errors import ShikakuError
 from vc_core.formats import JOSE_FORMATS, Format, detect_format
 from vc_core.jose.jws import ALLOWED_ALGORITHMS, parse_jws
+from vc_core.jsonio import loads
 from vc_core.sdjwt import SdJwt, did_issuer_key, parse_sd_jwt
 from vc_core.sdjwt.verify import issuer_of, signature_check
 from vc_core.verdict import Check, Verdict
@@ -101,7 +101,7 @@ def check_status(
                 return Verdict(_jose_checks(text, form, checker))
             except ShikakuError as exc:
                 return Verdict((Check("format", False, exc.code, exc.message),))
-        document = json.loads(text)
+        document = loads(text, where="the credential")  # Strict: input.* when it is not JSON.
         if not isinstance(document, dict):
             return Verdict((Check("format", False, "credential.malformed", "not an object"),))
         return Verdict(checker.check(document))

@@ -55,7 +55,7 @@ def verify(
     try:
         if isinstance(value, bytes):
             value = decode_utf8(value, where="the input")
-        if isinstance(value, str) and value.lstrip().startswith("{"):
+        if isinstance(value, str) and value.lstrip().startswith(("{", "[")):
             value = _json_object(value)
         form = detect_format(value)
         _accept(form, value, policy)
