@@ -190,6 +190,7 @@ def main() -> None:
         ("status_lists", "bench.status_bench"),
         ("sd_jwt", "bench.sdjwt_bench"),
         ("startup", "bench.startup_bench"),
+        ("pipeline", "bench.pipeline_bench"),
         ("limits", "bench.limits_bench"),
     ):
         try:
@@ -209,7 +210,7 @@ def main() -> None:
             f"{name:42s} {entry['ops_per_s']:>10.1f}/s  ×{entry['vs_pyld_baseline']:<6} pyld"
             f"  {entry['vs_raw_p256_sign']:.3f} of raw sign"
         )
-    for section in ("status_lists", "sd_jwt", "startup", "limits"):
+    for section in ("status_lists", "sd_jwt", "startup", "pipeline", "limits"):
         if section in results:
             print(section, json.dumps(results[section], indent=2))
 

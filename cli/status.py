@@ -38,6 +38,7 @@ from cli.errors import writing
 
 if TYPE_CHECKING:
     from issuer.status import StatusChange, StatusRegistry
+    from issuer.status.publish import Publication
 
 app = typer.Typer()
 
@@ -165,6 +166,25 @@ def published_file(url: str, fmt: str) -> str:
     ``.dispositions`` for a suspension list's dispositions document."""
     name = url.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
     return name + _SUFFIX.get(fmt, "")
+
+
+def _write_publications(publications: Sequence[Publication], out: Path) -> list[dict[str, str]]:
+    """Write each publication to ``out`` as a static web server serves it; what was written."""
+    written = []
+    with writing(out):
+        out.mkdir(parents=True, exist_ok=True)
+        for publication in publications:
+            name = published_file(publication.url, publication.format)
+            (out / name).write_bytes(publication.body)
+            written.append(
+                {
+                    "url": publication.url,
+                    "file": name,
+                    "etag": publication.etag,
+                    "validUntil": publication.valid_until.isoformat(timespec="seconds"),
+                }
+            )
+    return written
 
 
 # -- issuer registry ------------------------------------------------------------------------------
@@ -383,21 +403,7 @@ def publish(
     registry = _registry(db, data_dir)
     try:
         publisher = StatusPublisher(registry, signer=load_key(key), loader=cli_loader())
-        publications = publisher.publish_all()  # status.nothing_published: exit 2.
-        written = []
-        with writing(out):
-            out.mkdir(parents=True, exist_ok=True)
-            for publication in publications:
-                name = published_file(publication.url, publication.format)
-                (out / name).write_bytes(publication.body)
-                written.append(
-                    {
-                        "url": publication.url,
-                        "file": name,
-                        "etag": publication.etag,
-                        "validUntil": publication.valid_until.isoformat(timespec="seconds"),
-                    }
-                )
+        written = _write_publications(publisher.publish_all(), out)  # nothing: exit 2
     finally:
         registry.close()
     _print_json(written)

@@ -29,7 +29,7 @@ import httpx
 
 from cli.loader import cli_loader
 from cli.status import published_file
-from vc_core.errors import InputError, ShikakuError
+from vc_core.errors import ShikakuError
 from vc_core.formats import JOSE_FORMATS, Format, detect_format
 from vc_core.jose.jws import ALLOWED_ALGORITHMS, parse_jws
 from vc_core.jsonio import loads
@@ -89,8 +89,6 @@ def check_status(
     """The status checks of one credential (see the module), as a verdict."""
     try:
         form: Format | None = detect_format(text)
-    except InputError as exc:  # JSON the input boundary refuses (depth, duplicates …).
-        return Verdict((Check("format", False, exc.code, exc.message),))
     except ShikakuError:
         form = None  # Not a form shikaku knows: read as a bare JSON credential below.
     transport = PublishedFolder(folder) if folder is not None else None
@@ -103,10 +101,7 @@ def check_status(
                 return Verdict(_jose_checks(text, form, checker))
             except ShikakuError as exc:
                 return Verdict((Check("format", False, exc.code, exc.message),))
-        try:
-            document = loads(text, where="the credential")
-        except InputError as exc:
-            return Verdict((Check("format", False, exc.code, exc.message),))
+        document = loads(text, where="the credential")  # Strict: input.* when it is not JSON.
         if not isinstance(document, dict):
             return Verdict((Check("format", False, "credential.malformed", "not an object"),))
         return Verdict(checker.check(document))

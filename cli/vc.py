@@ -255,6 +255,9 @@ def verify(
     status_allow: Annotated[
         list[str] | None, typer.Option("--status-allow", help="URL prefix for status lists")
     ] = None,
+    lists: Annotated[
+        Path | None, typer.Option("--lists", help="Status lists from a published folder")
+    ] = None,
     trust: TrustOption = None,
     data_dir: DataDirOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the JSON report")] = False,
@@ -268,7 +271,12 @@ def verify(
     )
     worst = 0
     with cli_verifier(
-        data_dir=data_dir, trust=trust, anchors=anchors, status_allow=status_allow, policy=policy
+        data_dir=data_dir,
+        trust=trust,
+        anchors=anchors,
+        status_allow=status_allow,
+        policy=policy,
+        lists=lists,
     ) as verifier:
         for line, text in _inputs(source, jsonl):
             result = verifier.verify(text, options)

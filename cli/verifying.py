@@ -70,8 +70,10 @@ def cli_verifier(
     anchors: list[Path] | None = None,
     status_allow: list[str] | None = None,
     policy: Policy = Policy.employer,
+    lists: Path | None = None,
 ) -> Verifier:
     """The CLI's verifier; its modules (SQL, HTTP, JSON-LD) are imported only now."""
+    from cli.status_check import PublishedFolder
     from cli.trust import default_registry_path
     from verifier.service import VerifierConfig, build_verifier
 
@@ -82,5 +84,7 @@ def cli_verifier(
             jpki_anchors=tuple(anchors or ()),
             status_allow=tuple(status_allow or ()),
             required=policy.required,
-        )
+        ),
+        # --lists: status lists from a folder `status publish` wrote, instead of the web.
+        transport=PublishedFolder(lists) if lists is not None else None,
     )

@@ -265,6 +265,25 @@ def _check_tree(
         stack.extend(reversed(children))
 
 
+# A JSON escape of a UTF-16 surrogate (``\ud800``…``\udfff``), which may decode to a lone one.
+_SURROGATE_ESCAPE: Final = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _too_small_to_matter(text: str, limits: Limits) -> bool:
+    """Whether no array, string or surrogate in ``text`` can break a limit the tree walk checks.
+
+    An array of n items takes at least 2n - 1 characters and a string of n bytes at least n /
+    4 characters; a lone surrogate needs a literal one or an escape in the text. Most inputs
+    (JOSE headers and payloads, disclosures) are far below the limits, and skip the walk.
+    """
+    return (
+        len(text) < 2 * limits.max_items - 1
+        and len(text) <= limits.max_string_bytes // 4
+        and _SURROGATE.search(text) is None
+        and _SURROGATE_ESCAPE.search(text) is None
+    )
+
+
 def _check_string(text: str, path: list[str], where: str, limits: Limits, max_chars: int) -> None:
     if (
         len(text) > max_chars
@@ -310,7 +329,8 @@ def loads(data: bytes | str, *, limits: Limits = DEFAULT_LIMITS, where: str = "i
         ) from None
     except RecursionError:  # pragma: no cover - _check_depth keeps the parser shallow
         raise InputError("input.too_deep", f"{where} nests too deep") from None
-    _check_tree(value, limits, where, parser.duplicates)
+    if parser.duplicates or not _too_small_to_matter(text, limits):
+        _check_tree(value, limits, where, parser.duplicates)
     if parser.duplicates:  # Only in a member the repeat itself dropped; refuse all the same.
         raise InputError("input.duplicate_key", f"{where} repeats a member name")
     return value

@@ -102,7 +102,7 @@ def test_an_sd_jwt_credentials_status_is_checked_before_and_after_revocation(
     # Without --lists the lists come from the web, under the fetch policy (no network here).
     token.write_text(sd_jwt, encoding="utf-8")
     code, out, _ = shikaku("status", "check", str(token), "--allow", "https://elsewhere.example/")
-    assert (code, _codes(out)["status.token"]) == (1, "status.url_not_allowed")
+    assert (code, _codes(out)["status.token"]) == (2, "status.url_not_allowed")  # could not verify
 
 
 def test_a_missing_list_is_unreachable_and_fails_closed(
@@ -123,7 +123,7 @@ def test_a_missing_list_is_unreachable_and_fails_closed(
     path.write_text(json.dumps(credential), encoding="utf-8")
     (tmp_path / "site").mkdir()
     code, out, _ = shikaku("status", "check", str(path), "--lists", str(tmp_path / "site"))
-    assert (code, _codes(out)) == (1, {"status.revocation": "status.list_unreachable"})
+    assert (code, _codes(out)) == (2, {"status.revocation": "status.list_unreachable"})
     path.write_bytes(b"\xff\xfe not text")
     code, _, err = shikaku("status", "check", str(path))
     assert code == 2 and "not UTF-8" in err

@@ -15,8 +15,10 @@ from pathlib import Path
 import httpx
 import pytest
 
+from holder.wallet import Wallet
+from issuer.jose_forms import HolderBinding
 from issuer.securing import secure
-from tests.verifier.world import T0, WHY, World, make_world
+from tests.verifier.world import AUDIENCE, T0, WHY, World, make_world
 from vc_core import di
 from vc_core.keys import generate_key
 from vc_schemas.registry import loader as schemas_loader
@@ -262,3 +264,44 @@ def test_another_holders_presentation_is_refused(world: World) -> None:
     assert failed(verify(presentation, world.policy)) == {
         "holder_binding": "holder.subject_mismatch"
     }
+
+
+# -- vp+jwt: W3C credentials presented with a JOSE holder proof -----------------------------------
+
+
+def test_a_vp_jwt_presentation_verifies_once(world: World) -> None:
+    wallet = Wallet(world.holder, clock=world.clock)
+    credential = world.signed(subject=wallet.did)
+    presented = wallet.present([credential], nonce=world.challenge(), audience=AUDIENCE, jose=True)
+    assert isinstance(presented, str)
+    result = verify(presented, world.policy)
+    assert result.format == "vp+jwt" and failed(result) == {}, outcomes(result)
+    assert result.holder == wallet.did
+    assert failed(verify(presented, world.policy)) == {"nonce": "nonce.reused"}
+
+
+def test_a_vp_jwt_of_someone_elses_credential_is_refused(world: World) -> None:
+    thief = Wallet(generate_key("p256"), clock=world.clock)
+    credential = world.signed()  # Issued to world.holder, presented by the thief.
+    presented = thief.present([credential], nonce=world.challenge(), audience=AUDIENCE, jose=True)
+    assert failed(verify(presented, world.policy)) == {"holder_binding": "holder.subject_mismatch"}
+
+
+def test_attack1_an_sd_jwt_naming_the_board_but_signed_by_another_key_is_refused(
+    world: World,
+) -> None:
+    forger = generate_key("p256")
+    credential = world.unsigned(status=False)
+    credential["issuer"] = {"id": world.issuer, "type": ["Profile"], "name": "厚生労働大臣"}
+    forged = secure(
+        credential,
+        form="dc+sd-jwt",
+        signer=forger,
+        loader=schemas_loader(),
+        clock=world.clock,
+        holder=HolderBinding.of_key(world.holder.public_key),
+    )
+    assert isinstance(forged, str)
+    result = verify(world.present(forged, nonce=world.challenge()), world.policy)
+    assert failed(result)["issuer_binding"] in ("jose.issuer_mismatch", "trust.key_mismatch")
+    assert not result.verified

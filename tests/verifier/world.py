@@ -21,7 +21,7 @@ from issuer.jose_forms import HolderBinding, TokenStatus
 from issuer.securing import secure
 from issuer.status import RegistryConfig, StatusRegistry
 from issuer.status.publish import StatusPublisher
-from service_kit.nonces import InMemoryNonceStore
+from service_kit.nonces import InMemoryNonceStore, NonceStore
 from vc_core import di
 from vc_core.clock import FixedClock
 from vc_core.did import did_jwk_from_public_key, did_key_from_public_key
@@ -56,7 +56,7 @@ class World:
     registry: StatusRegistry
     publisher: StatusPublisher
     trust: TrustRegistry
-    nonces: InMemoryNonceStore
+    nonces: NonceStore
     policy: VerifierPolicy
     holder: SoftwareKey = field(default_factory=lambda: generate_key("p256"))
     serial: int = 0

@@ -125,9 +125,13 @@ def test_kb_jwt_signed_on_the_card_through_pcsc(
     anchor = tmp_path / "auth-ca.pem"
     anchor.write_bytes(pki.auth_ca_cert.public_bytes(Encoding.PEM))
     (tmp_path / "presented.txt").write_text(cli.stdout, encoding="utf-8")
+    # The card's part of the employer's check (issuer trust and nonces: tests/cli).
     verified = run_shikaku(
         "vc",
         "verify",
+        "--json",
+        "--checks",
+        "format,proof,holder_binding,holder_certificate",
         "--nonce",
         NONCE,
         "--aud",
