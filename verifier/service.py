@@ -79,6 +79,10 @@ class Verifier:
     ) -> VerificationResult:
         return verify(value, self.policy, options)
 
+    def ping(self) -> None:
+        """Raise a ``storage.*`` error unless the nonce database answers (readiness)."""
+        self.nonces.ping()
+
     def close(self) -> None:
         for close in self._on_close:
             close()
