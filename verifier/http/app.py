@@ -16,7 +16,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-import httpx
 from fastapi import FastAPI
 
 from service_kit.http import install_problem_handlers, limit_body_size, publish_models
@@ -28,7 +27,7 @@ from verifier.http.models import (
 )
 from verifier.http.routes import router
 from verifier.http.settings import VerifierSettings
-from verifier.service import build_verifier
+from verifier.service import Transport, build_verifier
 
 __all__ = ["create_app"]
 
@@ -36,7 +35,7 @@ __all__ = ["create_app"]
 def create_app(
     settings: VerifierSettings,
     *,
-    transport: httpx.BaseTransport | None = None,
+    transport: Transport | None = None,
     clock: Clock = system_clock,
 ) -> FastAPI:
     """The verifier service for ``settings``; nothing is opened until the app starts."""

@@ -178,9 +178,7 @@ def test_checks_proof_is_the_proof_only_view(client: TestClient, world: World) -
     assert answer.json()["errors"][0]["check"] == "proof"
 
 
-def test_a_presentation_sent_as_a_credential_is_misrouted(
-    client: TestClient, world: World
-) -> None:
+def test_a_presentation_sent_as_a_credential_is_misrouted(client: TestClient, world: World) -> None:
     presentation = world.vp(world.signed(), nonce=challenge(client))
     answer = client.post("/credentials/verify", json={"verifiableCredential": presentation})
     assert answer.status_code == 400
