@@ -42,6 +42,7 @@ GROUPS: dict[str, tuple[str, str]] = {
     ),
     "status": ("cli.status", "Status lists: decode, encode, check, and a local issuer registry."),
     "trust": ("cli.trust", "The trust registry: which issuers may issue which qualifications."),
+    "serve": ("cli.serve", "Run shikaku's HTTP services (the verifier, speaking VC-API)."),
     "demo": ("cli.demo", "Run the main story end to end on embedded defaults."),
 }
 

@@ -46,6 +46,7 @@ __all__ = [
     "create_engine",
     "describe",
     "is_transient",
+    "ping",
     "sqlite_url",
     "transact",
 ]
@@ -234,6 +235,11 @@ def transact(
         sleep(delay * (1 + random.random()))  # noqa: S311 - timing jitter, not a secret
         delay = min(delay * 2, _MAX_DELAY)
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def ping(engine: sa.Engine) -> None:
+    """Ask the database to answer ``SELECT 1`` once (a readiness probe); ``storage.*`` if not."""
+    transact(engine, lambda session: session.execute(sa.text("SELECT 1")), retries=1, durable=False)
 
 
 def _storage_error(exc: SQLAlchemyError, connected: bool) -> StorageError:

@@ -35,7 +35,7 @@ from typing import Final, Protocol
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from service_kit.db import DEFAULT_RETRIES, transact
+from service_kit.db import DEFAULT_RETRIES, ping, transact
 from vc_core.errors import NonceError, RequestError
 
 __all__ = [
@@ -239,6 +239,10 @@ class SqlNonceStore:
             value, found_audience, found_purpose, _from_micros(issued_at), _from_micros(expires_at)
         )
         return _accepted(nonce, audience=audience, purpose=purpose, now=moment)
+
+    def ping(self) -> None:
+        """Raise ``storage.unavailable`` (or ``storage.failed``) unless the database answers."""
+        ping(self._engine)
 
     def purge(self, *, before: datetime) -> int:
         cutoff = _micros(_utc(before))

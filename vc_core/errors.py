@@ -66,6 +66,7 @@ __all__ = [
     "SchemaError",
     "SdJwtError",
     "SelectionError",
+    "ServerError",
     "ShikakuError",
     "StatusError",
     "StorageError",
@@ -270,6 +271,9 @@ CODES: Mapping[str, str] = {
     "verify.presentation_empty": "The presentation carries no credential.",
     # request.* (a caller's mistake in a request, not a judgement on a credential)
     "request.invalid": "The request is malformed or its options contradict each other.",
+    "request.not_found": "Nothing answers at this path.",
+    "request.method_not_allowed": "The resource does not answer this HTTP method.",
+    "request.media_type": "The request body is not in a media type this endpoint reads.",
     # input.* (the input boundary: strict UTF-8 and JSON, with limits)
     "input.not_utf8": "The input is not valid UTF-8.",
     "input.json_invalid": "The input is not valid JSON.",
@@ -286,6 +290,8 @@ CODES: Mapping[str, str] = {
     "storage.unavailable": "The database cannot be opened or reached (no folder, no server).",
     "storage.failed": "The database refused the work, or stayed contended through every retry.",
     "storage.migration_failed": "The database schema could not be brought up to date.",
+    # server.* (the HTTP services themselves)
+    "server.internal": "The service failed unexpectedly; its log says more, the answer nothing.",
     # config.* (service settings)
     "config.invalid": "The service settings do not parse, or a value is out of range.",
     "config.secret_placeholder": "Outside development, a secret is a placeholder or too short.",
@@ -427,3 +433,9 @@ class StorageError(ShikakuError):
 
 class ConfigError(ShikakuError):
     prefix = "config"
+
+
+class ServerError(ShikakuError):
+    """The service failed in a way no caller caused (the HTTP edge answers 500, nothing more)."""
+
+    prefix = "server"

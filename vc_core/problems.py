@@ -71,6 +71,7 @@ _BY_PREFIX: dict[str, tuple[int, Kind]] = {
     "input": (400, _C),
     "storage": (503, _C),
     "config": (500, _C),
+    "server": (500, _C),
 }
 
 # Codes that differ from their prefix's default.
@@ -109,6 +110,9 @@ _EXCEPTIONS: dict[str, tuple[int, Kind]] = {
     "schema.unknown_qualification": (404, _F),
     "schema.request_unknown": (404, _F),
     "input.too_large": (413, _C),
+    "request.not_found": (404, _C),
+    "request.method_not_allowed": (405, _C),
+    "request.media_type": (415, _C),
     "input.unwritable": (500, _C),
     "loader.pin_mismatch": (500, _C),
     "storage.url_invalid": (500, _C),

@@ -32,7 +32,10 @@ from verifier.result import VerificationResult
 from verifier.status import FetchPolicy, StatusChecker, StatusListFetcher
 from verifier.trust import TrustRegistry
 
-__all__ = ["Verifier", "VerifierConfig", "build_verifier"]
+__all__ = ["Transport", "Verifier", "VerifierConfig", "build_verifier"]
+
+#: What replaces the network of a verifier (status lists, issuer keys): tests, the demo.
+Transport = httpx.BaseTransport
 
 
 @dataclass(frozen=True)
@@ -79,6 +82,10 @@ class Verifier:
     ) -> VerificationResult:
         return verify(value, self.policy, options)
 
+    def ping(self) -> None:
+        """Raise a ``storage.*`` error unless the nonce database answers (readiness)."""
+        self.nonces.ping()
+
     def close(self) -> None:
         for close in self._on_close:
             close()
@@ -99,7 +106,7 @@ def build_verifier(
     config: VerifierConfig,
     *,
     clock: Clock = system_clock,
-    transport: httpx.BaseTransport | None = None,
+    transport: Transport | None = None,
 ) -> Verifier:
     """Compose a :class:`Verifier`; ``transport`` replaces the network (tests, the demo)."""
     config.data_dir.mkdir(parents=True, exist_ok=True)
