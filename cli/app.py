@@ -4,6 +4,7 @@ Each command group is a sub-app in its own module, loaded only when a command of
 runs (or its help is asked for): ``shikaku --help`` imports none of them, and ``shikaku vc
 verify`` imports ``cli.vc`` alone, whose commands import their work (pyld, SQLAlchemy, the
 card stack …) when they run. Start-up stays under 0.3 s (issue 10; ``bench/startup_bench.py``).
+Help is rendered as markdown, so a docstring's paragraphs reflow to the terminal's width.
 
 Every command parses its arguments, calls one function of a role or of ``vc_core``, and
 renders the result. A :class:`~vc_core.errors.ShikakuError` becomes one stderr line
@@ -18,7 +19,7 @@ import sys
 from typing import Any
 
 import typer
-from typer.core import TyperGroup, TyperOption
+from typer.core import TyperGroup
 from typer.main import get_group_from_info
 from typer.models import TyperInfo
 
@@ -45,27 +46,6 @@ GROUPS: dict[str, tuple[str, str]] = {
     "serve": ("cli.serve", "Run shikaku's HTTP services (the verifier, speaking VC-API)."),
     "demo": ("cli.demo", "Run the main story end to end on embedded defaults."),
 }
-
-
-def _flags_take_no_value() -> None:
-    """Show flags without a value placeholder in help (``--jsonl``, not ``--jsonl <bool>``).
-
-    typer 0.29's rich help prints every option's type, a flag's too, although a flag takes
-    no value; its plain help and click never did. Here a flag (or counter) shows no type.
-    Other typer versions, without the method, are left alone.
-    """
-    shown = getattr(TyperOption, "display_type_rich", None)
-    if shown is None or getattr(shown, "shikaku_flags", False):
-        return
-
-    def display_type_rich(self: TyperOption, ctx: Any) -> str | None:
-        return None if self.is_flag or self.count else shown(self, ctx)
-
-    display_type_rich.shikaku_flags = True  # type: ignore[attr-defined]
-    TyperOption.display_type_rich = display_type_rich  # type: ignore[method-assign]
-
-
-_flags_take_no_value()
 
 
 def load_group(name: str) -> TyperGroup:
