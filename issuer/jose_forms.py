@@ -20,7 +20,7 @@ same URL, and the credential's index in it.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final, Literal, get_args
@@ -80,12 +80,22 @@ class HolderBinding:
         return cnf
 
 
+#: The ``status`` member (draft-ietf-oauth-status-list §6.1: the claim holds one member per
+#: status mechanism) naming the credential's entry in its issuer's suspension list. A
+#: Referenced Token's ``status_list`` names one list, the revocation list; a suspended
+#: licence must be visible too, so shikaku's tokens also name their suspension entry here.
+#: Its list is the suspension list's token form, where a set entry reads 2 (SUSPENDED).
+SUSPENSION_MEMBER: Final = "shikaku_suspension_list"
+
+
 @dataclass(frozen=True)
 class TokenStatus:
-    """A Referenced Token's status (§6.1): an index in the list published at ``uri``."""
+    """A Referenced Token's status (§6.1): an index in the list published at ``uri``, and
+    optionally its entry in the issuer's suspension list (:data:`SUSPENSION_MEMBER`)."""
 
     uri: str
     idx: int
+    suspension: tuple[str, int] | None = None
 
     @classmethod
     def of_entry(cls, entry: BitstringStatusListEntry) -> TokenStatus:
@@ -96,8 +106,25 @@ class TokenStatus:
             )
         return cls(entry.status_list_credential, entry.status_list_index)
 
+    @classmethod
+    def of_entries(cls, entries: Iterable[BitstringStatusListEntry]) -> TokenStatus:
+        """The revocation entry, and the suspension entry when the credential has one."""
+        by_purpose = {e.status_purpose: e for e in entries}
+        if "revocation" not in by_purpose:
+            raise StatusError("status.purpose_mismatch", "the credential has no revocation entry")
+        token = cls.of_entry(by_purpose["revocation"])
+        suspension = by_purpose.get("suspension")
+        if suspension is None or suspension.status_size != 1:
+            return token
+        place = (suspension.status_list_credential, suspension.status_list_index)
+        return cls(token.uri, token.idx, place)
+
     def claim(self) -> dict[str, Any]:
-        return {"status_list": {"idx": self.idx, "uri": self.uri}}
+        claim: dict[str, Any] = {"status_list": {"idx": self.idx, "uri": self.uri}}
+        if self.suspension is not None:
+            uri, idx = self.suspension
+            claim[SUSPENSION_MEMBER] = {"idx": idx, "uri": uri}
+        return claim
 
 
 def _epoch(credential: Mapping[str, Any], member: str) -> int | None:

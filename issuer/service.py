@@ -80,7 +80,7 @@ class Issuer:
             if form in DI_SUITES:
                 document["credentialStatus"] = [e.to_json() for e in entries]
             else:
-                token = TokenStatus.of_entry(_revocation(entries))
+                token = TokenStatus.of_entries(entries)
         secured = secure(
             document,
             form=form,
@@ -117,10 +117,3 @@ def _issuer_id(credential: Mapping[str, Any]) -> str:
     if not isinstance(value, str):
         raise CredentialError("credential.issuer_invalid")
     return value
-
-
-def _revocation(entries: Sequence[BitstringStatusListEntry]) -> BitstringStatusListEntry:
-    for entry in entries:
-        if entry.status_purpose == "revocation":
-            return entry
-    raise CredentialError("credential.status_invalid", "no revocation entry was allocated")

@@ -193,7 +193,7 @@ def _sd_jwt_vc_schema() -> dict[str, Any]:
                 "type": "object",
                 "required": ["status_list"],
                 "properties": {
-                    "status_list": {
+                    name: {
                         "type": "object",
                         "required": ["idx", "uri"],
                         "properties": {
@@ -201,6 +201,8 @@ def _sd_jwt_vc_schema() -> dict[str, Any]:
                             "uri": {"$ref": f"{defs}/uri"},
                         },
                     }
+                    # The revocation list, and shikaku's reference to the suspension list.
+                    for name in ("status_list", "shikaku_suspension_list")
                 },
             },
         },

@@ -147,6 +147,19 @@ def test_a_suspended_credential_is_refused_with_its_reason(world: World) -> None
     assert result.status.reason is not None and "業務停止" in result.status.reason
 
 
+def test_a_suspended_sd_jwt_is_refused(world: World) -> None:
+    """The token names its suspension entry beside the revocation list (issuer.jose_forms)."""
+    sd_jwt, credential_id = world.sd_jwt()
+    world.registry.suspend(credential_id=credential_id, **WHY)
+    result = verify(world.present(sd_jwt, nonce=world.challenge()), world.policy)
+    assert failed(result) == {"status": "status.suspended"}
+    assert result.status is not None and result.status.state == "suspended"
+    world.registry.reinstate(credential_id=credential_id, **WHY)
+    assert world.policy.status is not None
+    world.policy.status.cache.clear()  # A verifier sees the change once its cached copy expires.
+    assert verify(world.present(sd_jwt, nonce=world.challenge()), world.policy).verified
+
+
 def test_a_scheduled_suspension_shows_its_dates_then_lifts(world: World) -> None:
     """業務停止 for three months: refused with reason and dates, valid again after its end."""
     credential = world.signed()

@@ -127,7 +127,7 @@ class World:
         token_status = None
         if status:
             entries = self.registry.allocate(credential["id"], issuer=self.issuer)
-            token_status = TokenStatus.of_entry(entries[0])
+            token_status = TokenStatus.of_entries(entries)
         issued = secure(
             credential,
             form="dc+sd-jwt",

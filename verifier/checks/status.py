@@ -15,7 +15,7 @@ each "could not verify" or a failure, never "valid".
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Final
 
 from vc_core.errors import ShikakuError, StatusError
 from vc_core.keys import AnyPublicKey
@@ -25,7 +25,11 @@ from verifier.checks.assemble import Checks
 from verifier.policy import CheckName, VerifierPolicy
 from verifier.result import StatusState, StatusSummary
 
-__all__ = ["check_di_status", "check_token_status"]
+__all__ = ["SUSPENSION_MEMBER", "check_di_status", "check_token_status"]
+
+#: The ``status`` member by which shikaku's SD-JWT credentials name their suspension entry
+#: (issuer.jose_forms.SUSPENSION_MEMBER; the roles do not import each other).
+SUSPENSION_MEMBER: Final = "shikaku_suspension_list"
 
 
 def check_di_status(
@@ -69,9 +73,20 @@ def check_token_status(
         return _missing(checks)
     if policy.status is None or key is None:
         return None
-    check = policy.status.check_token(claims, key=key, issuer=issuer)
-    checks.add(CheckName.STATUS, check)
-    return _summary((check,), policy)
+    found = [policy.status.check_token(claims, key=key, issuer=issuer)]
+    status = claims.get("status")
+    suspension = status.get(SUSPENSION_MEMBER) if isinstance(status, Mapping) else None
+    if suspension is not None:
+        # shikaku's tokens also name their suspension entry (issuer.jose_forms): the same
+        # check against the suspension list's token form, where a set entry reads SUSPENDED.
+        found.append(
+            policy.status.check_token(
+                {"status": {"status_list": suspension}}, key=key, issuer=issuer
+            )
+        )
+    for check in found:
+        checks.add(CheckName.STATUS, check)
+    return _summary(found, policy)
 
 
 def _missing(checks: Checks) -> StatusSummary | None:
