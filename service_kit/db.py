@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import random
 import re
+import sqlite3
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -156,12 +157,31 @@ def _configure_sqlite(engine: sa.Engine, busy_timeout: float) -> None:
         cursor = dbapi_connection.cursor()
         try:
             for pragma in pragmas:
-                cursor.execute(f"PRAGMA {pragma}")
+                _pragma(cursor, pragma, deadline=time.monotonic() + busy_timeout)
         finally:
             cursor.close()
 
     event.listen(engine, "connect", on_connect)
     event.listen(engine, "begin", _begin_immediate)
+
+
+def _pragma(cursor: Any, pragma: str, *, deadline: float) -> None:
+    """Run one PRAGMA, waiting out a lock held by another process until ``deadline``.
+
+    Switching a new database to WAL needs a moment of exclusive access; when processes that
+    start together race for it, a PRAGMA here has answered "database is locked" despite the
+    busy timeout (tests/service_kit/test_migrate.py, under load in a full run).
+    """
+    delay = _FIRST_DELAY
+    while True:
+        try:
+            cursor.execute(f"PRAGMA {pragma}")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() + delay > deadline:
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, _MAX_DELAY)
 
 
 def _begin_immediate(connection: sa.Connection) -> None:
