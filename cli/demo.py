@@ -34,5 +34,6 @@ def demo(
         raise typer.Exit(1)
     console.print(
         "\n[bold green]Demo complete.[/] Try: "
-        f"shikaku vc verify {folder / 'signed-ecdsa-rdfc-2019.json'}"
+        f"shikaku vc verify --checks proof {folder / 'signed-ecdsa-rdfc-2019.json'}"
+        " (the board's proof alone; the README's 'What an employer checks' runs every check)"
     )

@@ -37,6 +37,7 @@ _VERDICTS: Final = {
     "verified": (_T("確認できました", "Verified"), "✔", "green"),
     "not_verified": (_T("確認できませんでした", "Not verified"), "✘", "red"),
     "error": (_T("確認できませんでした（検証不能）", "Could not verify"), "?", "yellow"),
+    "partial": (_T("求めた確認のみ通りました", "Only the checks asked for passed"), "!", "yellow"),
 }
 _VERDICT_NOTES: Final = {
     "verified": _T(
@@ -50,6 +51,10 @@ _VERDICT_NOTES: Final = {
     "error": _T(
         "確認を最後まで行えませんでした。時間をおいて再度お試しいただくか、本人にご確認ください。",
         "The checks could not all be run. Try again later, or ask the holder.",
+    ),
+    "partial": _T(
+        "一部の確認（「求めていない」の項目）は行っていません。採用の判断には使えません。",
+        "Some checks (marked 'not requested') were not run: not enough to rely on.",
     ),
 }
 
@@ -351,6 +356,8 @@ def _outcome(report: Mapping[str, Any]) -> str:
         return "not_verified"
     if "could_not_verify" in outcomes or stated in ("error", None):
         return "error"
+    if "not_requested" in outcomes:
+        return "partial"  # Verified as far as it was asked: never shown as a full pass.
     return "verified"
 
 

@@ -280,3 +280,19 @@ def test_any_report_shape_renders_without_raising(report: dict[str, Any], lang: 
             else []
         )
         assert "failed" not in outcomes and "could_not_verify" not in outcomes
+
+
+def test_a_proof_only_answer_is_never_shown_as_a_full_pass() -> None:
+    """``vc verify --checks proof``: verified as far as asked, and the clerk is told so."""
+    report = {
+        "verified": True,
+        "outcome": "verified",
+        "checks": [
+            {"check": "format", "ok": True, "outcome": "passed"},
+            {"check": "proof", "ok": True, "outcome": "passed"},
+            {"check": "status", "ok": None, "outcome": "not_requested"},
+        ],
+    }
+    ja, en = _text(report, "ja"), _text(report, "en")
+    assert "求めた確認のみ通りました" in ja and "確認できました" not in ja
+    assert "Only the checks asked for passed" in en and "Every check passed" not in en
