@@ -318,3 +318,22 @@ def test_attack1_an_sd_jwt_naming_the_board_but_signed_by_another_key_is_refused
     result = verify(world.present(forged, nonce=world.challenge()), world.policy)
     assert failed(result)["issuer_binding"] in ("jose.issuer_mismatch", "trust.key_mismatch")
     assert not result.verified
+
+
+def test_a_presentation_that_names_no_audience_is_refused(world: World) -> None:
+    """A nonce is bound to whom it was issued for; a proof for nobody in particular could be
+    relayed here from anywhere."""
+    presentation = world.vp(world.signed(), nonce=world.challenge())
+    del presentation["proof"]["domain"]  # Re-sign without a domain:
+    unsigned = {k: v for k, v in presentation.items() if k != "proof"}
+    resigned = di.sign(
+        unsigned,
+        suite="ecdsa-rdfc-2019",
+        signer=world.holder,
+        loader=schemas_loader(),
+        verification_method=f"{world.holder_did}#0",
+        proof_purpose="authentication",
+        challenge=presentation["proof"]["challenge"],
+        now=world.clock,
+    )
+    assert failed(verify(resigned, world.policy)) == {"nonce": "kb.malformed"}

@@ -34,12 +34,19 @@ def consume_nonce(
     if not isinstance(nonce, str) or not nonce:
         checks.failed(CheckName.NONCE, KeyBindingError("kb.malformed", "the proof has no nonce"))
         return
+    if not isinstance(audience, str) or not audience:
+        # The holder must say whom the proof is for, and it must be whom we issued the nonce
+        # to: else a nonce fetched from us could be signed for anyone and relayed here.
+        checks.failed(
+            CheckName.NONCE, KeyBindingError("kb.malformed", "the proof names no audience")
+        )
+        return
     if policy.nonces is None:
         return  # Required and not run: assembled as verify.check_unavailable.
-    expected_audience = options.audience or (audience if isinstance(audience, str) else None)
+    del options  # The expected audience, when given, was already compared with the proof's.
     try:
         policy.nonces.consume(
-            nonce, audience=expected_audience, purpose=policy.nonce_purpose, now=policy.clock()
+            nonce, audience=audience, purpose=policy.nonce_purpose, now=policy.clock()
         )
     except ShikakuError as exc:
         checks.failed(CheckName.NONCE, exc)
