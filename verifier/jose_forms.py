@@ -112,7 +112,10 @@ def verify_jose_form(
     issuer = issuer_of(payload)
     qualification = qualification_id(claims)
     issuer_info = check_trust(checks, policy, issuer, qualification) if issuer else None
-    bound = resolver.resolved is not None and checks.ok(CheckName.ISSUER_BINDING)
+    # The status list must be signed by the issuer's key: the key the binding check accepted
+    # (or, when the caller did not ask for binding, the key that signed).
+    trusted_key = checks.ok(CheckName.ISSUER_BINDING) or not checks.wants(CheckName.ISSUER_BINDING)
+    bound = resolver.resolved is not None and trusted_key
     key = resolver.resolved.key if bound and resolver.resolved is not None else None
     status = check_token_status(checks, policy, claims, key=key, issuer=issuer)
     _holder(checks, policy, form, payload)
@@ -193,8 +196,8 @@ def _holder(
     found = checks.get(CheckName.HOLDER_BINDING)
     if found is not None and found.ok is not None:
         return  # The KB-JWT was checked: passed or failed on its own.
-    if CheckName.HOLDER_BINDING not in policy.required:
-        return
+    if CheckName.HOLDER_BINDING not in policy.required or not payload:
+        return  # Not required, or nothing could be read: the format check says why.
     if form is Format.VC_JWT:
         message = "a vc+jwt carries no holder proof; present it inside a vp+jwt"
     elif isinstance(payload.get("cnf"), Mapping):

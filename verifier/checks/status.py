@@ -71,7 +71,12 @@ def check_token_status(
         return None
     if "status" not in claims:
         return _missing(checks)
-    if policy.status is None or key is None:
+    if policy.status is None:
+        return None  # Required and not run: assembled as verify.check_unavailable.
+    if key is None:
+        # The issuer's key was not established (the binding check says why, as a failure):
+        # a token list cannot be trusted without it, and the credential is refused already.
+        checks.not_applicable(CheckName.STATUS, "no issuer key to check the status list with")
         return None
     found = [policy.status.check_token(claims, key=key, issuer=issuer)]
     status = claims.get("status")
