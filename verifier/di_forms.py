@@ -58,7 +58,7 @@ def verify_ldp_vc(
             checks.passed(CheckName.VALIDITY)
     proofs = _issuer_proofs(credential, policy, checks)
     issuer = _issuer(credential)
-    if issuer is not None and proofs:
+    if issuer is not None:
         check_di_binding(checks, policy, issuer, [p.verification_method for p in proofs])
     qualification = qualification_id(credential)
     issuer_info = check_trust(checks, policy, issuer, qualification) if issuer else None

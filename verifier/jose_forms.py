@@ -173,7 +173,9 @@ def _binding(checks: Checks, resolver: _Recording) -> None:
         return  # Already failed with the resolver's own code, or not requested.
     resolved = resolver.resolved
     if resolved is None:
-        return  # The signature step never got a key; the proof check says why.
+        # The signature step never got a key (the proof check says why, as a failure).
+        checks.not_applicable(CheckName.ISSUER_BINDING, "no key was resolved to bind")
+        return
     if resolved.controller is not None and resolved.controller == resolver.issuer:
         checks.passed(CheckName.ISSUER_BINDING, kid=resolved.kid or "", controller=resolver.issuer)
         return

@@ -337,3 +337,12 @@ def test_a_presentation_that_names_no_audience_is_refused(world: World) -> None:
         now=world.clock,
     )
     assert failed(verify(resigned, world.policy)) == {"nonce": "kb.malformed"}
+
+
+def test_a_tampered_credential_is_not_verified_rather_than_unverifiable(world: World) -> None:
+    """A signature that does not verify settles it: 無効, with nothing 'could not run'."""
+    credential = world.signed()
+    credential["credentialSubject"]["licenseNumber"] = "0000000"
+    result = verify(world.vp(credential, nonce=world.challenge()), world.policy)
+    assert failed(result) == {"proof": "proof.invalid_signature"}
+    assert result.outcome == "not_verified"

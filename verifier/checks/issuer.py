@@ -41,7 +41,11 @@ def check_di_binding(
     checks: Checks, policy: VerifierPolicy, issuer: str, methods: Sequence[VerificationMethod]
 ) -> None:
     """Every Data Integrity proof's verification method belongs to ``issuer``."""
-    if not checks.wants(CheckName.ISSUER_BINDING) or not methods:
+    if not checks.wants(CheckName.ISSUER_BINDING):
+        return
+    if not methods:
+        # No proof verified, so no key to bind; the proof check has refused the credential.
+        checks.not_applicable(CheckName.ISSUER_BINDING, "no verified proof names a key")
         return
 
     def bind() -> dict[str, object]:
