@@ -30,6 +30,7 @@ stderr line and an exit code; neither needs to know the class.
     ├── RequestError          request.*    a caller's malformed request
     ├── InputError            input.*      strict UTF-8 and JSON with limits
     ├── StorageError          storage.*    databases and their migrations (service_kit)
+    ├── BoardError            board.*      a board's register, issuance and lifecycle (issuer)
     └── ConfigError           config.*     service settings and their secrets
 
 A code names *what went wrong*, never how it was detected, and once published
@@ -47,6 +48,7 @@ from typing import Any, ClassVar
 
 __all__ = [
     "CODES",
+    "BoardError",
     "CanonicalizationError",
     "CardError",
     "CodecError",
@@ -296,6 +298,10 @@ CODES: Mapping[str, str] = {
     "config.invalid": "The service settings do not parse, or a value is out of range.",
     "config.secret_placeholder": "Outside development, a secret is a placeholder or too short.",
     "input.unwritable": "The output cannot be written (a missing folder, or a file in the way).",
+    # board.* (the issuer service: a board's register, issuance and lifecycle)
+    "board.record_unknown": "The board's register holds no record for this holder.",
+    "board.not_issuable": "The record's standing does not allow issuing (revoked, deceased).",
+    "board.event_invalid": "The lifecycle order is incomplete or contradicts the register.",
 }
 
 
@@ -433,6 +439,12 @@ class StorageError(ShikakuError):
 
 class ConfigError(ShikakuError):
     prefix = "config"
+
+
+class BoardError(ShikakuError):
+    """A board's register, issuance or lifecycle refused the work (the issuer service)."""
+
+    prefix = "board"
 
 
 class ServerError(ShikakuError):

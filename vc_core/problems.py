@@ -72,6 +72,7 @@ _BY_PREFIX: dict[str, tuple[int, Kind]] = {
     "storage": (503, _C),
     "config": (500, _C),
     "server": (500, _C),
+    "board": (409, _F),
 }
 
 # Codes that differ from their prefix's default.
@@ -117,6 +118,8 @@ _EXCEPTIONS: dict[str, tuple[int, Kind]] = {
     "loader.pin_mismatch": (500, _C),
     "storage.url_invalid": (500, _C),
     "storage.migration_failed": (500, _C),
+    "board.record_unknown": (404, _F),
+    "board.event_invalid": (422, _F),
 }
 
 
