@@ -1,0 +1,95 @@
+"""The board: one object holding everything a qualification board's service runs on.
+
+:func:`open_board` builds it from :class:`~issuer.settings.IssuerSettings` once, where a
+service starts (the HTTP app's lifespan, a CLI command, a bulk worker): the board's store
+(:mod:`issuer.store`), its status registry and publisher (:mod:`issuer.status`), its signing
+key and the :class:`~issuer.service.Issuer` that secures with it. Routes and commands get the
+board and call its parts; they never open a database session themselves.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from issuer.service import Issuer
+from issuer.settings import IssuerSettings
+from issuer.status import RegistryConfig, StatusRegistry
+from issuer.status.publish import StatusPublisher
+from issuer.store import BoardStore
+from vc_core.clock import Clock, system_clock
+from vc_core.errors import ConfigError, InputError
+from vc_core.keys import Signer, generate_key, load_key
+from vc_schemas.builder import IssuerProfile
+from vc_schemas.registry import loader as schemas_loader
+
+__all__ = ["Board", "open_board"]
+
+
+@dataclass
+class Board:
+    """A board's store, status registry, publisher and signing key (see the module)."""
+
+    settings: IssuerSettings
+    store: BoardStore
+    registry: StatusRegistry
+    publisher: StatusPublisher
+    issuer: Issuer
+    clock: Clock
+
+    @property
+    def did(self) -> str:
+        return self.publisher.issuer
+
+    @property
+    def profile(self) -> IssuerProfile:
+        """The board as the Open Badges ``Profile`` its credentials name."""
+        return IssuerProfile(id=self.did, name=self.settings.name, url=self.settings.public_url)
+
+    def close(self) -> None:
+        self.registry.close()
+        self.store.close()
+
+
+def board_signer(settings: IssuerSettings) -> Signer:
+    """The board's signing key: the named file, or a development board's own (see settings)."""
+    if settings.signing_key is not None:
+        return load_key(settings.signing_key)
+    if settings.environment != "development":
+        raise ConfigError(
+            "config.invalid", "signing_key: a board outside development needs its signing key"
+        )
+    path = settings.development_key_path
+    if path.is_file():
+        return load_key(path)
+    key = generate_key("p256")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        key.save(path)
+    except InputError:  # Another process made it first: use that one.
+        return load_key(path)
+    return key
+
+
+def open_board(
+    settings: IssuerSettings, *, clock: Clock = system_clock, signer: Signer | None = None
+) -> Board:
+    """The board ``settings`` describe, its databases migrated (safe to run concurrently)."""
+    signer = signer or board_signer(settings)
+    loader = schemas_loader()
+    store = BoardStore.open(settings.database("issuer"), clock=clock)
+    try:
+        registry = StatusRegistry.open(
+            settings.database("status"),
+            RegistryConfig(
+                base_url=settings.status_base_url,
+                list_size=settings.status_list_size,
+                purposes=settings.status_purposes,
+            ),
+            now=clock,
+        )
+    except BaseException:
+        store.close()
+        raise
+    publisher = StatusPublisher(registry, signer=signer, loader=loader)
+    issuer = Issuer(signer=signer, registry=registry, loader=loader, clock=clock)
+    return Board(settings, store, registry, publisher, issuer, clock)

@@ -1,0 +1,46 @@
+"""The issuer service's settings: who the board is, where it publishes, which key it signs with.
+
+:class:`IssuerSettings` extends :class:`service_kit.settings.ServiceSettings` (data directory,
+database, environment; ``SHIKAKU_*`` variables and an optional TOML file). ``public_url`` is
+the board's HTTPS origin: status lists are published under it, and with ``did_method = "web"``
+the board's DID is ``did:web`` of its host. ``name`` is the licensing authority as holders and
+employers read it (厚生労働大臣).
+
+The signing key: ``signing_key`` names a key file. In ``development`` with none named, the
+board makes one in its data directory on first start (so ``make demo`` and ``shikaku serve``
+run on a bare machine); in production a board without a key refuses to start.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, FilePath
+
+from service_kit.settings import ServiceSettings
+from vc_core.jsonio import DEFAULT_LIMITS
+
+__all__ = ["IssuerSettings"]
+
+
+class IssuerSettings(ServiceSettings):
+    """What ``shikaku serve issuer`` and :func:`issuer.board.open_board` start from."""
+
+    public_url: str = Field(default="http://127.0.0.1:8100", min_length=1, max_length=2048)
+    name: str = Field(default="厚生労働大臣", min_length=1, max_length=200)
+    did_method: Literal["key", "web"] = "key"
+    signing_key: FilePath | None = None
+    status_list_size: int = Field(default=131_072, ge=131_072, le=16 * 1024 * 1024)
+    status_purposes: tuple[str, ...] = ("revocation", "suspension")
+    max_body_bytes: int = Field(default=DEFAULT_LIMITS.max_bytes, gt=0, le=64 * 1024 * 1024)
+
+    @property
+    def status_base_url(self) -> str:
+        """Where the board's status lists are served: ``{public_url}/status``."""
+        return self.public_url.rstrip("/") + "/status"
+
+    @property
+    def development_key_path(self) -> Path:
+        """The key a development board makes for itself when none is named."""
+        return self.data_dir / "issuer-signing-key.jwk"
