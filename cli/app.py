@@ -42,6 +42,10 @@ GROUPS: dict[str, tuple[str, str]] = {
         "The qualification catalogue and the JP profile of Open Badges 3.0.",
     ),
     "status": ("cli.status", "Status lists: decode, encode, check, and a local issuer registry."),
+    "issuer": (
+        "cli.issuer",
+        "A qualification board: import the register, issue, lifecycle orders, keys.",
+    ),
     "trust": ("cli.trust", "The trust registry: which issuers may issue which qualifications."),
     "serve": ("cli.serve", "Run shikaku's HTTP services (the verifier, speaking VC-API)."),
     "demo": ("cli.demo", "Run the main story end to end on embedded defaults."),

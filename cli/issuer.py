@@ -1,0 +1,18 @@
+"""``shikaku issuer``: a qualification board's own commands, run where the board's data is.
+
+The commands live beside their work, each module adding its commands to :data:`app`:
+importing the register and issuing it (:mod:`cli.issuer_register`), lifecycle orders
+(:mod:`cli.issuer_lifecycle`), keys and enrolment (:mod:`cli.issuer_keys`). Each opens the
+board from the same settings as ``shikaku serve issuer`` (:class:`issuer.settings.IssuerSettings`).
+"""
+
+from __future__ import annotations
+
+import typer
+
+__all__ = ["app"]
+
+app = typer.Typer(
+    help="A qualification board: import the register, issue, lifecycle orders, keys.",
+    no_args_is_help=True,
+)
