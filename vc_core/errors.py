@@ -31,6 +31,7 @@ stderr line and an exit code; neither needs to know the class.
     ├── InputError            input.*      strict UTF-8 and JSON with limits
     ├── StorageError          storage.*    databases and their migrations (service_kit)
     ├── BoardError            board.*      a board's register, issuance and lifecycle (issuer)
+    ├── WalletError           wallet.*     the holder's encrypted store and its exchanges
     └── ConfigError           config.*     service settings and their secrets
 
 A code names *what went wrong*, never how it was detected, and once published
@@ -74,6 +75,7 @@ __all__ = [
     "StorageError",
     "TrustError",
     "VerifyError",
+    "WalletError",
 ]
 
 #: Every stable error code, with what it means. Raising an unknown code is a bug
@@ -302,6 +304,13 @@ CODES: Mapping[str, str] = {
     "board.record_unknown": "The board's register holds no record for this holder.",
     "board.not_issuable": "The record's standing does not allow issuing (revoked, deceased).",
     "board.event_invalid": "The lifecycle order is incomplete or contradicts the register.",
+    # wallet.* (the holder's wallet: its encrypted store and its exchanges)
+    "wallet.passphrase_incorrect": "The passphrase does not open this wallet; nothing changed.",
+    "wallet.store_corrupt": "The wallet file is damaged or not a shikaku wallet; nothing changed.",
+    "wallet.store_missing": "There is no wallet here yet (shikaku wallet init makes one).",
+    "wallet.store_exists": "A wallet already exists here; shikaku never overwrites one.",
+    "wallet.store_busy": "Another shikaku process holds the wallet; try again when it ends.",
+    "wallet.credential_unknown": "The wallet holds no credential with this id.",
 }
 
 
@@ -445,6 +454,12 @@ class BoardError(ShikakuError):
     """A board's register, issuance or lifecycle refused the work (the issuer service)."""
 
     prefix = "board"
+
+
+class WalletError(ShikakuError):
+    """The holder's wallet refused the work (its store, a request, the holder's consent)."""
+
+    prefix = "wallet"
 
 
 class ServerError(ShikakuError):

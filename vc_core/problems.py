@@ -73,6 +73,7 @@ _BY_PREFIX: dict[str, tuple[int, Kind]] = {
     "config": (500, _C),
     "server": (500, _C),
     "board": (409, _F),
+    "wallet": (400, _F),
 }
 
 # Codes that differ from their prefix's default.
@@ -119,6 +120,9 @@ _EXCEPTIONS: dict[str, tuple[int, Kind]] = {
     "storage.url_invalid": (500, _C),
     "storage.migration_failed": (500, _C),
     "board.record_unknown": (404, _F),
+    "wallet.store_missing": (404, _F),
+    "wallet.credential_unknown": (404, _F),
+    "wallet.store_busy": (409, _F),
     "board.event_invalid": (422, _F),
 }
 
