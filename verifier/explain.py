@@ -17,6 +17,7 @@ module never raises on a report. A report that contradicts itself is explained a
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
@@ -129,6 +130,14 @@ REASONS: Final[Mapping[str, Text]] = {
         "署名した鍵が発行者のものではありません。",
         "The key that signed it does not belong to the issuer.",
     ),
+    "holder.binding_missing": _T(
+        "本人の提示（鍵による署名）がありません。写しの可能性があります。",
+        "The holder did not sign the presentation: it may be a copy.",
+    ),
+    "holder.subject_mismatch": _T(
+        "資格の持ち主ではない人の鍵で提示されています。",
+        "It was presented with a key that is not the holder's.",
+    ),
     "kb.missing": _T(
         "本人の提示（鍵による署名）がありません。写しの可能性があります。",
         "The holder did not sign the presentation: it may be a copy.",
@@ -162,6 +171,8 @@ _NAME_PARTS: Final = {
     "holder_kana": ("familyNameKana", "givenNameKana"),
 }
 _NOT_SHOWN: Final = frozenset({"id", "type", "achievement", "@context"})
+# A day or a moment (2015-04-23, 2015-04-23T00:00:00+09:00) is shown as the day in Japan.
+_DAY: Final = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9:.]+(Z|[+-][0-9]{2}:[0-9]{2})?)?$")
 _STATES: Final[Mapping[str, tuple[Text, Tone]]] = {
     "valid": (_T("有効", "Valid"), "good"),
     "suspended": (_T("業務停止中", "Suspended"), "bad"),
@@ -336,7 +347,9 @@ def holder_rows(subject: Mapping[str, Any], lang: Lang) -> list[Row]:
         value = subject[field]
         if value is None or isinstance(value, Mapping):
             continue
-        rows.append(Row(label(field, lang), value_text(field, value, lang)))
+        day = day_in_japan(value) if isinstance(value, str) and _DAY.match(value) else None
+        shown = date_text(day, lang) if day is not None else value_text(field, value, lang)
+        rows.append(Row(label(field, lang), shown))
     return rows
 
 

@@ -28,6 +28,7 @@ from verifier.http.models import (
 from verifier.http.routes import router
 from verifier.http.settings import VerifierSettings
 from verifier.service import Transport, build_verifier
+from verifier.web import router as page_router
 
 __all__ = ["create_app"]
 
@@ -62,5 +63,6 @@ def create_app(
     install_problem_handlers(app)
     limit_body_size(app, settings.max_body_bytes)
     app.include_router(router)
+    app.include_router(page_router)
     publish_models(app, ChallengeRequest, VerifyCredentialRequest, VerifyPresentationRequest)
     return app

@@ -29,8 +29,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from vc_core import di
-from vc_core.did import KeyResolver, resolve_verification_method
+from vc_core.did import KeyResolver, VerificationMethod, resolve_verification_method
 from vc_core.errors import CODES, InputError, ShikakuError, StatusError
+from vc_core.jose.jws import parse_jws
 from vc_core.jsonio import DEFAULT_LIMITS, loads
 from vc_core.jsonld.loader import default_loader
 from vc_core.jsonld.processor import Loader
@@ -234,6 +235,9 @@ class StatusChecker:
         if value == 0:
             return Check("status.token", True, details=details)
         code = _TOKEN_CODES.get(value, "status.message_set")
+        if code == "status.suspended":
+            # Why and until when, as for a W3C suspension list (verifier.status.dispositions).
+            details.update(self.dispositions.describe(verified, index, now))
         return Check("status.token", False, code, CODES[code], details)
 
     def _token_list(self, uri: str, key: AnyPublicKey, now: datetime) -> VerifiedList:
@@ -252,11 +256,16 @@ class StatusChecker:
         if fetched.not_modified and stale is not None:
             verified = stale.revalidated(fetched)
         else:
+            compact = fetched.body.decode("ascii", errors="replace").strip()
             token = verify_status_list_jwt(
-                fetched.body.decode("ascii", errors="replace").strip(),
-                key,
-                now=int(now.timestamp()),
-                expected_subject=uri,
+                compact, key, now=int(now.timestamp()), expected_subject=uri
+            )
+            # The key that verified the token also signs the list's dispositions, by its kid.
+            kid = parse_jws(compact).header.get("kid")
+            signers = (
+                (VerificationMethod(kid, kid.split("#", 1)[0], key, "JsonWebKey"),)
+                if isinstance(kid, str) and kid
+                else ()
             )
             expiry = (
                 datetime.fromtimestamp(token.expires_at, UTC)
@@ -278,6 +287,7 @@ class StatusChecker:
                 etag=fetched.etag,
                 fresh_until=fresh_until(fetched, ttl, expiry),
                 verified_with=thumbprint,
+                signers=signers,
             )
         self.cache.put(verified)
         verified.check_validity(now)
