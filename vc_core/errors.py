@@ -64,6 +64,7 @@ __all__ = [
     "KeyMaterialError",
     "LoaderError",
     "NonceError",
+    "Oid4vpError",
     "ProofError",
     "RequestError",
     "SchemaError",
@@ -311,6 +312,18 @@ CODES: Mapping[str, str] = {
     "wallet.store_exists": "A wallet already exists here; shikaku never overwrites one.",
     "wallet.store_busy": "Another shikaku process holds the wallet; try again when it ends.",
     "wallet.credential_unknown": "The wallet holds no credential with this id.",
+    # oid4vp.* (the verifier's OpenID4VP 1.0 transactions: requests, responses, results)
+    "oid4vp.transaction_unknown": "No OpenID4VP transaction has this id, state or key.",
+    "oid4vp.transaction_expired": "The OpenID4VP transaction expired before it was answered.",
+    "oid4vp.transaction_answered": "The transaction was answered already: a replayed response.",
+    "oid4vp.secret_invalid": "The transaction's read secret is missing or wrong.",
+    "oid4vp.response_invalid": "The authorization response is malformed (vp_token, state).",
+    "oid4vp.decryption_failed": "The encrypted authorization response cannot be decrypted.",
+    "oid4vp.query_unsatisfied": "The vp_token does not answer the DCQL query that was asked.",
+    "oid4vp.claims_missing": "A claim the DCQL query asked for was not disclosed.",
+    "oid4vp.wallet_error": "The wallet answered with an error instead of a presentation.",
+    "oid4vp.client_id_prefix": "This verifier does not use that client identifier prefix here.",
+    "oid4vp.not_configured": "OpenID4VP needs a request-signing certificate this verifier lacks.",
 }
 
 
@@ -460,6 +473,12 @@ class WalletError(ShikakuError):
     """The holder's wallet refused the work (its store, a request, the holder's consent)."""
 
     prefix = "wallet"
+
+
+class Oid4vpError(ShikakuError):
+    """An OpenID4VP transaction, request or response was refused (the verifier service)."""
+
+    prefix = "oid4vp"
 
 
 class ServerError(ShikakuError):

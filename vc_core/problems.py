@@ -74,6 +74,7 @@ _BY_PREFIX: dict[str, tuple[int, Kind]] = {
     "server": (500, _C),
     "board": (409, _F),
     "wallet": (400, _F),
+    "oid4vp": (400, _F),
 }
 
 # Codes that differ from their prefix's default.
@@ -124,6 +125,14 @@ _EXCEPTIONS: dict[str, tuple[int, Kind]] = {
     "wallet.credential_unknown": (404, _F),
     "wallet.store_busy": (409, _F),
     "board.event_invalid": (422, _F),
+    "oid4vp.transaction_unknown": (404, _F),
+    "oid4vp.transaction_expired": (410, _F),
+    "oid4vp.transaction_answered": (409, _F),
+    "oid4vp.secret_invalid": (403, _F),
+    "oid4vp.response_invalid": (400, _C),
+    "oid4vp.decryption_failed": (400, _C),
+    "oid4vp.client_id_prefix": (400, _C),
+    "oid4vp.not_configured": (503, _C),
 }
 
 

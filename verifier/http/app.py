@@ -1,4 +1,4 @@
-"""``create_app(settings)``: the employer's verifier as an HTTP service speaking VC-API.
+"""``create_app(settings)``: the employer's verifier as an HTTP service: VC-API and OpenID4VP.
 
 ARCHITECTURE.md, "Target layout for the service layer": no module-level app, settings or
 engine. The lifespan builds one :class:`~verifier.service.Verifier` from the settings
@@ -6,6 +6,8 @@ engine. The lifespan builds one :class:`~verifier.service.Verifier` from the set
 nonce database) and keeps it on ``app.state``; it is closed when the app shuts down. Routes
 (:mod:`verifier.http.routes`) get it as a dependency. Errors are RFC 9457 problem documents
 (:func:`service_kit.http.install_problem_handlers`), bodies are capped and read strictly.
+OpenID4VP 1.0 (:mod:`verifier.http.oid4vp`) runs over the same verifier; its transactions live
+in the verifier's database.
 
 ``transport`` replaces the network for status lists and issuer keys (tests, the demo);
 ``clock`` replaces the time.
@@ -27,6 +29,8 @@ from verifier.http.models import (
     VerifyCredentialRequest,
     VerifyPresentationRequest,
 )
+from verifier.http.oid4vp import CreateTransaction, open_oid4vp
+from verifier.http.oid4vp import router as oid4vp_router
 from verifier.http.routes import router
 from verifier.http.settings import VerifierSettings
 from verifier.service import Transport, build_verifier
@@ -48,7 +52,13 @@ def create_app(
         verifier = build_verifier(settings.verifier_config(), clock=clock, transport=transport)
         app.state.verifier = verifier
         try:
-            yield
+            oid4vp = open_oid4vp(settings, verifier)
+            app.state.oid4vp = oid4vp
+            try:
+                yield
+            finally:
+                if not isinstance(oid4vp, Exception):
+                    oid4vp.close()
         finally:
             verifier.close()
 
@@ -66,7 +76,14 @@ def create_app(
     limit_body_size(app, settings.max_body_bytes)
     app.include_router(router)
     app.include_router(page_router)
-    publish_models(app, ChallengeRequest, VerifyCredentialRequest, VerifyPresentationRequest)
+    app.include_router(oid4vp_router)
+    publish_models(
+        app,
+        ChallengeRequest,
+        VerifyCredentialRequest,
+        VerifyPresentationRequest,
+        CreateTransaction,
+    )
     return app
 
 

@@ -35,6 +35,8 @@ def settings(world: World, tmp_path: Path) -> VerifierSettings:
         audience=AUDIENCE,
         trust_registry=registry,
         status_allow=(BASE + "/",),
+        # OpenID4VP signs its requests with a development certificate made in data_dir.
+        environment="development",
     )
 
 
