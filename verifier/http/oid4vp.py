@@ -208,10 +208,10 @@ async def response_endpoint(request: Request, service: ServiceDep) -> JSONRespon
         log.info("oid4vp response: %s", answer.code or "verified")
         return JSONResponse({})
     log.info("oid4vp response not verified: %s", answer.code)
-    failed = next(c for c in answer.verdict["checks"] if c.get("code") == answer.code)
-    return _refusal(
-        ShikakuError(answer.code, failed.get("message")), request, transaction=answer.transaction_id
-    )
+    checks: list[dict[str, Any]] = answer.verdict["checks"]
+    failed: dict[str, Any] = next((c for c in checks if c.get("code") == answer.code), {})
+    error = ShikakuError(answer.code, failed.get("message"))
+    return _refusal(error, request, transaction=answer.transaction_id)
 
 
 @router.get(

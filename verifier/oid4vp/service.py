@@ -169,6 +169,7 @@ class Oid4vpService:
             )
         client_id = self.identity.client_id(prefix, self.config.response_uri)
         now = self._now()
+        self.transactions.purge(now=now)  # Verdicts past keep_until go as new ones come.
         nonce = self.verifier.challenge(client_id, ttl=self.config.transaction_ttl)
         transaction_id = new_secret()[:32]
         key = new_encryption_key() if response_mode == "direct_post.jwt" else None
@@ -291,8 +292,11 @@ class Oid4vpService:
         if query is not None:
             verdict = shown(query, verdict)
         self.transactions.finish(transaction.id, verdict)
-        failed = next((c.code for c in result.verdict.checks if c.ok is False), None)
-        return Response(transaction.id, verdict, None if result.verified else failed)
+        if result.verified:
+            return Response(transaction.id, verdict, None)
+        failed = next((c.code for c in result.verdict.checks if c.ok is False and c.code), None)
+        # Not verified with no failed check (nothing could run): could not verify.
+        return Response(transaction.id, verdict, failed or "verify.check_unavailable")
 
     def read(self, transaction_id: str, secret: str | None) -> dict[str, Any]:
         """The transaction's state and verdict, for the holder of its read secret."""

@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from starlette.testclient import TestClient
 
 from holder.wallet import Wallet
 from tests.verifier.oid4vp.conftest import EMPLOYER, ask, present, respond, verdict
-from tests.verifier.world import World
+from tests.verifier.world import WHY, World, make_world
 from vc_core.codecs import b64url_decode, b64url_encode
 from vc_core.keys import generate_key
 
@@ -253,3 +254,30 @@ def test_an_ldp_vc_is_presented_as_a_data_integrity_presentation(
     result = verdict(client, asked)["verdict"]
     assert result["verified"] is True
     assert result["format"] == "ldp_vp"
+
+
+def test_a_revoked_credential_is_refused_with_its_status(client: TestClient, world: World) -> None:
+    asked = ask(client)
+    sd_jwt, credential_id = world.sd_jwt()
+    world.registry.revoke(credential_id=credential_id, **WHY)
+    world.publisher.publish_all()
+    answer = respond(client, asked, present(world, asked, sd_jwt))
+    assert answer.status_code == 400
+    assert answer.json()["code"] == "status.revoked"
+    result = verdict(client, asked)["verdict"]
+    assert result["verified"] is False
+    assert result["status"]["state"] == "revoked"
+
+
+def test_a_credential_of_an_untrusted_issuer_is_refused(
+    client: TestClient, world: World, tmp_path: Path
+) -> None:
+    (tmp_path / "stranger").mkdir()
+    stranger = make_world(tmp_path / "stranger")
+    stranger.holder = world.holder
+    asked = ask(client, response_mode="direct_post")
+    sd_jwt, _ = stranger.sd_jwt(status=False)
+    answer = respond(client, asked, present(world, asked, sd_jwt))
+    assert answer.status_code == 400
+    assert answer.json()["code"] == "trust.issuer_unknown"
+    stranger.registry.close()
