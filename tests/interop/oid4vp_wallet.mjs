@@ -64,8 +64,17 @@ const client = new Openid4vpClient({ callbacks });
 const parsed = client.parseOpenid4vpAuthorizationRequest({
   authorizationRequest: input.authorization_request,
 });
+// With request_uri_method=post the wallet sends its metadata and a nonce of its own, which
+// the request object must carry back.
+const wallet = input.wallet_nonce
+  ? {
+      nonce: input.wallet_nonce,
+      metadata: { vp_formats_supported: { "dc+sd-jwt": { "sd-jwt_alg_values": ["ES256"] } } },
+    }
+  : undefined;
 const resolved = await client.resolveOpenId4vpAuthorizationRequest({
   authorizationRequestPayload: parsed.params,
+  wallet,
 });
 const request = resolved.authorizationRequestPayload;
 const query = resolved.dcql.query;
@@ -76,6 +85,7 @@ out({
   jar_signer: resolved.jar?.signer?.method,
   response_mode: request.response_mode,
   response_uri: request.response_uri,
+  wallet_nonce: request.wallet_nonce,
   credential_queries: query.credentials.map((c) => c.id),
 });
 

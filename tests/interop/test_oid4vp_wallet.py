@@ -11,8 +11,9 @@ the registry out of reach, the test skips and says so.
 
 The verifier is the real app under uvicorn on a loopback port, over TLS with its own
 development certificate (which the wallet trusts through ``NODE_EXTRA_CA_CERTS`` and pins as
-the relying party's certificate). A presentation verifies in both response modes; a replayed
-response, a tampered disclosure and another holder's key are refused.
+the relying party's certificate). A presentation verifies in both response modes and with an
+``x509_hash`` client identifier (which the library recomputes); a replayed response, a
+tampered disclosure and another holder's key are refused.
 """
 
 from __future__ import annotations
@@ -132,7 +133,9 @@ def served(tmp_path: Path, free_tcp_port: int) -> Iterator[Served]:
     world.registry.close()
 
 
-def _wallet(served: Served, script: Path, asked: dict[str, Any], attack: str) -> list[Any]:
+def _wallet(
+    served: Served, script: Path, asked: dict[str, Any], attack: str, **extra: Any
+) -> list[Any]:
     sd_jwt, _ = served.world.sd_jwt()
     message = {
         "authorization_request": asked["authorization_request"],
@@ -142,6 +145,7 @@ def _wallet(served: Served, script: Path, asked: dict[str, Any], attack: str) ->
         "iat": int(served.world.clock().timestamp()),
         "trusted_certificate_pem": served.certificate.read_text(),
         "attack": attack,
+        **extra,
     }
     environment = {**os.environ, "NODE_EXTRA_CA_CERTS": str(served.certificate)}
     done = subprocess.run(
@@ -158,12 +162,16 @@ def _wallet(served: Served, script: Path, asked: dict[str, Any], attack: str) ->
     return [json.loads(line) for line in done.stdout.splitlines()]
 
 
-def _create(served: Served, mode: str) -> dict[str, Any]:
+def _create(served: Served, mode: str, prefix: str = "x509_san_dns", **more: str) -> dict[str, Any]:
+    asked = {
+        "qualification": "kangoshi",
+        "profile": "employer",
+        "response_mode": mode,
+        "client_id_prefix": prefix,
+        **more,
+    }
     with httpx.Client(verify=ssl.create_default_context(cafile=served.certificate)) as client:
-        answer = client.post(
-            f"{served.url}/oid4vp/transactions",
-            json={"qualification": "kangoshi", "profile": "employer", "response_mode": mode},
-        )
+        answer = client.post(f"{served.url}/oid4vp/transactions", json=asked)
     assert answer.status_code == 201, answer.text
     created: dict[str, Any] = answer.json()
     return created
@@ -210,6 +218,30 @@ def test_the_third_party_wallet_presents_and_is_verified(
     assert result["verified"] is True, result
     assert result["subject"]["licenseNumber"]
     assert {c["check"]: c["outcome"] for c in result["checks"]}["dcql"] == "passed"
+
+
+def test_the_third_party_wallet_checks_our_x509_hash_client_id(
+    served: Served, script: Path
+) -> None:
+    created = _create(served, "direct_post.jwt", prefix="x509_hash")
+    resolved, _, submitted = _wallet(served, script, created, "none")
+    # The library recomputed the hash of the x5c leaf and found it equal to ours.
+    assert resolved["client"]["prefix"] == "x509_hash"
+    assert f"x509_hash:{resolved['client']['identifier']}" == created["client_id"]
+    assert submitted["status"] == 200, submitted["body"]
+    assert _verdict(served, created)["verdict"]["verified"] is True
+
+
+def test_the_third_party_wallet_fetches_the_request_by_post(served: Served, script: Path) -> None:
+    created = _create(served, "direct_post.jwt", request_uri_method="post")
+    assert created["authorization_request"].endswith("&request_uri_method=post")
+    # (@openid4vc/openid4vp 0.4.6 POSTs its wallet metadata's members as the form, without
+    # wallet_nonce, so there is nothing for the object to echo; it verifies the object all
+    # the same.)
+    resolved, _, submitted = _wallet(served, script, created, "none", wallet_nonce="w-123")
+    assert resolved["client"]["prefix"] == "x509_san_dns"
+    assert submitted["status"] == 200, submitted["body"]
+    assert _verdict(served, created)["verdict"]["verified"] is True
 
 
 def test_a_replayed_response_from_the_wallet_is_refused(served: Served, script: Path) -> None:
