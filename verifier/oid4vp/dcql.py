@@ -8,7 +8,8 @@ qualification under one of the catalogue's request profiles (:mod:`vc_schemas.po
 - ``dc+sd-jwt``: ``meta.vct_values`` is the qualification's ``vct``
   (:func:`vc_schemas.sd_jwt_vc.vct_for`) and the claim paths are the SD-JWT VC's top-level
   claims (``["licenseNumber"]``);
-- ``ldp_vc``: ``meta.type_values`` is the JP profile's types and the paths go through
+- ``ldp_vc``: ``meta.type_values`` is the JP profile's types, as IRIs (the pinned contexts
+  expand them so), and the paths go through
   ``credentialSubject`` (``["credentialSubject", "licenseNumber"]``); the holder answers with
   a Data Integrity presentation of an ``ecdsa-sd-2023`` derivation.
 
@@ -53,7 +54,14 @@ PROFILES: Final = ("employer", "qualification-only")
 _SUBJECT: Final = "/credentialSubject/"
 #: Register fields a holder may not have; asked for, but not required.
 _OPTIONAL: Final = frozenset({"completedTraining"})
-_LDP_TYPES: Final = ("VerifiableCredential", "OpenBadgeCredential")
+#: The JP profile's types as the pinned contexts expand them (DCQL §B.1.1 asks for IRIs).
+_LDP_TYPES: Final = {
+    "VerifiableCredential": "https://www.w3.org/2018/credentials#VerifiableCredential",
+    "OpenBadgeCredential": "https://purl.imsglobal.org/spec/vc/ob/vocab.html#OpenBadgeCredential",
+    "JapaneseNationalQualificationCredential": (
+        "https://w3id.org/shikaku/jp-nq/vocab#JapaneseNationalQualificationCredential"
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -90,7 +98,7 @@ class Query:
         if form == "dc+sd-jwt":
             entry["meta"] = {"vct_values": [vct_for(self.qualification)]}
         else:
-            entry["meta"] = {"type_values": [list(_LDP_TYPES)]}
+            entry["meta"] = {"type_values": [list(_LDP_TYPES.values())]}
         entry["require_cryptographic_holder_binding"] = True
         if not self.names:
             return entry  # §6.1: no claims: only what is always disclosed.
@@ -185,6 +193,12 @@ def check_disclosed(query: Query, form: str, credential: Mapping[str, Any]) -> N
             raise Oid4vpError("oid4vp.query_unsatisfied", "the credential is of another type")
         subject = credential.get("credentialSubject")
         claims = subject if isinstance(subject, Mapping) else {}
+        achievement = claims.get("achievement")
+        code = achievement.get("humanCode") if isinstance(achievement, Mapping) else None
+        if code != query.qualification:
+            raise Oid4vpError(
+                "oid4vp.query_unsatisfied", "the credential is of another qualification"
+            )
     missing = [name for name in query.required if name not in claims]
     if missing:
         raise Oid4vpError(

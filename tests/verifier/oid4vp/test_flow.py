@@ -281,3 +281,32 @@ def test_a_credential_of_an_untrusted_issuer_is_refused(
     assert answer.status_code == 400
     assert answer.json()["code"] == "trust.issuer_unknown"
     stranger.registry.close()
+
+
+@pytest.mark.parametrize("formats", [["dc+sd-jwt"], ["ldp_vc"]])
+def test_a_credential_of_another_qualification_does_not_answer_the_query(
+    client: TestClient, world: World, formats: list[str]
+) -> None:
+    # The employer asks for 准看護師; the holder answers with a (valid, trusted) 看護師.
+    asked = ask(client, qualification="jun-kangoshi", formats=formats, response_mode="direct_post")
+    if formats == ["dc+sd-jwt"]:
+        sd_jwt, _ = world.sd_jwt()
+        presentation: object = present(world, asked, sd_jwt)
+    else:
+        derived = Wallet(clock=world.clock).derive(
+            world.signed("ecdsa-sd-2023"), request="employer"
+        )
+        presentation = world.vp(
+            derived.credential, nonce=asked.request["nonce"], domain=asked.request["client_id"]
+        )
+    answer = respond(client, asked, presentation)
+    assert answer.status_code == 400
+    assert answer.json()["code"] == "oid4vp.query_unsatisfied"
+    assert verdict(client, asked)["verdict"]["verified"] is False
+
+
+def test_the_ldp_query_names_the_types_as_iris(client: TestClient) -> None:
+    asked = ask(client, formats=["ldp_vc"])
+    (types,) = asked.request["dcql_query"]["credentials"][0]["meta"]["type_values"]
+    assert "https://www.w3.org/2018/credentials#VerifiableCredential" in types
+    assert all(t.startswith("https://") for t in types)
