@@ -21,6 +21,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
+import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -46,8 +47,7 @@ __all__ = [
 
 Prefix = Literal["x509_san_dns", "x509_hash", "redirect_uri"]
 PREFIXES: Final = ("x509_san_dns", "x509_hash", "redirect_uri")
-_DEV_CERT: Final = "oid4vp-certificate.pem"
-_DEV_KEY: Final = "oid4vp-key.pem"
+_DEV_FILE: Final = "development-identity.pem"
 
 
 def x509_hash(certificate: x509.Certificate) -> str:
@@ -135,15 +135,69 @@ def load_identity(certificate: Path, key: Path, host: str) -> ClientIdentity:
 
 
 def development_identity(folder: Path, host: str, *, now: datetime | None = None) -> ClientIdentity:
-    """A self-signed identity for ``host`` kept in ``folder`` (made on first use)."""
-    cert_path, key_path = folder / _DEV_CERT, folder / _DEV_KEY
-    if cert_path.exists() and key_path.exists():
-        identity = load_identity(cert_path, key_path, host)
-        if identity.chain[0].not_valid_after_utc > (now or datetime.now(UTC)):
-            return identity
-    folder.mkdir(parents=True, exist_ok=True)
-    private = ec.generate_private_key(ec.SECP256R1())
+    """A self-signed identity for ``host``, kept in ``folder`` (made on first use, and again
+    when it expired or names another host).
+
+    Key and certificate live in one file, published with a hard link that only the first of
+    several starting processes (``uvicorn --workers``) can make, so every worker signs with
+    the same certificate and an ``x509_hash`` client identifier is the same everywhere.
+    """
+    path = folder / _DEV_FILE
     moment = now or datetime.now(UTC)
+    found = _read_development(path, host, moment)
+    if found is not None:
+        return found
+    folder.mkdir(parents=True, exist_ok=True)
+    made = _self_signed(host, moment)
+    temporary = folder / f".{_DEV_FILE}.{secrets.token_hex(8)}"
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(_pem(made))
+    try:
+        if path.exists():
+            os.replace(temporary, path)  # Stale: expired, or for another host.
+        else:
+            os.link(temporary, path)  # The first process to get here wins.
+    except FileExistsError:
+        pass  # Another process won: use its identity.
+    finally:
+        temporary.unlink(missing_ok=True)
+    return _read_development(path, host, moment) or made
+
+
+def _pem(identity: ClientIdentity) -> bytes:
+    key = identity.key.private_key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    return key + b"".join(c.public_bytes(serialization.Encoding.PEM) for c in identity.chain)
+
+
+def _read_development(path: Path, host: str, now: datetime) -> ClientIdentity | None:
+    try:
+        text = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise ConfigError("config.invalid", f"cannot read {path.name}") from exc
+    marker = text.find(b"-----BEGIN CERTIFICATE-----")
+    try:
+        private = serialization.load_pem_private_key(text[:marker], password=None)
+        chain = x509.load_pem_x509_certificates(text[marker:])
+    except ValueError:
+        return None  # Damaged: made again.
+    if not isinstance(private, ec.EllipticCurvePrivateKey) or marker < 0:
+        return None
+    try:
+        identity = _check(SoftwareKey(private), chain, host)
+    except ConfigError:
+        return None  # For another host: made again.
+    return identity if identity.chain[0].not_valid_after_utc > now else None
+
+
+def _self_signed(host: str, moment: datetime) -> ClientIdentity:
+    private = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, host)])
     certificate = (
         x509.CertificateBuilder()
@@ -171,19 +225,4 @@ def development_identity(folder: Path, host: str, *, now: datetime | None = None
         )
         .sign(private, hashes.SHA256())
     )
-    pem_key = private.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    )
-    _write(key_path, pem_key, 0o600)
-    _write(cert_path, certificate.public_bytes(serialization.Encoding.PEM), 0o644)
     return ClientIdentity(SoftwareKey(private), (certificate,), host)
-
-
-def _write(path: Path, data: bytes, mode: int) -> None:
-    temporary = path.with_suffix(".tmp")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
-    os.replace(temporary, path)

@@ -36,7 +36,12 @@ from tests.verifier.world import AUDIENCE, World, handler
 from vc_core.errors import ConfigError
 from vc_schemas.sd_jwt_vc import vct_for
 from verifier.http import create_app
-from verifier.oid4vp.identity import development_identity, load_identity, x509_hash
+from verifier.oid4vp.identity import (
+    ClientIdentity,
+    development_identity,
+    load_identity,
+    x509_hash,
+)
 
 HOST = "hospital.example.jp"
 
@@ -211,8 +216,7 @@ def test_production_without_a_certificate_answers_503_and_the_rest_works(
 
 def test_production_with_a_configured_certificate(world: World, tmp_path: Path) -> None:
     made = development_identity(tmp_path / "operator", HOST)
-    certificate = tmp_path / "operator" / "oid4vp-certificate.pem"
-    key = tmp_path / "operator" / "oid4vp-key.pem"
+    certificate, key = write_pem(made, tmp_path / "operator")
     with _production(
         world,
         tmp_path,
@@ -232,13 +236,38 @@ def test_production_with_a_configured_certificate(world: World, tmp_path: Path) 
 
 
 def test_a_certificate_for_another_host_is_a_configuration_error(tmp_path: Path) -> None:
-    development_identity(tmp_path, "other.example.jp")
+    other_certificate, other_key = write_pem(
+        development_identity(tmp_path / "other", "other.example.jp"), tmp_path / "other"
+    )
     with pytest.raises(ConfigError) as raised:
-        load_identity(tmp_path / "oid4vp-certificate.pem", tmp_path / "oid4vp-key.pem", HOST)
+        load_identity(other_certificate, other_key, HOST)
     assert raised.value.code == "config.invalid"
-    stranger = development_identity(tmp_path / "stranger", HOST)
-    del stranger
+    ours, _ = write_pem(development_identity(tmp_path / "ours", HOST), tmp_path / "ours")
     with pytest.raises(ConfigError):
-        load_identity(
-            tmp_path / "stranger" / "oid4vp-certificate.pem", tmp_path / "oid4vp-key.pem", HOST
+        load_identity(ours, other_key, HOST)  # the key is not the certificate's
+
+
+def test_the_development_identity_is_made_once_and_again_for_another_host(
+    tmp_path: Path,
+) -> None:
+    first = development_identity(tmp_path, HOST)
+    assert x509_hash(development_identity(tmp_path, HOST).chain[0]) == x509_hash(first.chain[0])
+    other = development_identity(tmp_path, "other.example.jp")
+    assert other.host == "other.example.jp"
+    assert x509_hash(other.chain[0]) != x509_hash(first.chain[0])
+    assert [p.name for p in tmp_path.iterdir()] == ["development-identity.pem"]
+    assert tmp_path.joinpath("development-identity.pem").stat().st_mode & 0o077 == 0
+
+
+def write_pem(identity: ClientIdentity, folder: Path) -> tuple[Path, Path]:
+    """The identity as an operator configures it: a certificate file and a key file."""
+    certificate, key = folder / "certificate.pem", folder / "key.pem"
+    certificate.write_bytes(identity.chain[0].public_bytes(serialization.Encoding.PEM))
+    key.write_bytes(
+        identity.key.private_key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
         )
+    )
+    return certificate, key
