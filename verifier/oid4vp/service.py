@@ -265,7 +265,8 @@ class Oid4vpService:
             if not isinstance(state, str) or not state:
                 raise Oid4vpError("oid4vp.response_invalid", "the response has no state")
             transaction = self.transactions.by_state(state, now=now)
-            if transaction.response_mode != "direct_post":
+            # An error response carries no credential: it may come unencrypted in either mode.
+            if transaction.response_mode != "direct_post" and "error" not in form:
                 raise Oid4vpError(
                     "oid4vp.response_invalid", "this transaction requires an encrypted response"
                 )

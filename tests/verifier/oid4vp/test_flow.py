@@ -218,8 +218,9 @@ def test_the_verdict_is_for_the_page_that_holds_the_secret(
     assert unknown.status_code == 404
 
 
-def test_a_wallet_error_is_recorded(client: TestClient, world: World) -> None:
-    asked = ask(client, response_mode="direct_post")
+@pytest.mark.parametrize("mode", ["direct_post", "direct_post.jwt"])
+def test_a_wallet_error_is_recorded(client: TestClient, mode: str) -> None:
+    asked = ask(client, response_mode=mode)
     answer = client.post(
         "/oid4vp/response", data={"error": "access_denied", "state": asked.request["state"]}
     )
