@@ -17,7 +17,10 @@ database is synchronous) and answer:
   only that; a wallet's own error response is recorded and answered 200;
 - ``GET /oid4vp/transactions/{id}`` — status and verdict (disclosed claims the query asked
   for, nothing more), with ``Authorization: Bearer <read secret>``; the employer's page polls
-  it.
+  it. In a same-device flow (``return_path``) the response endpoint answers the wallet with a
+  ``redirect_uri`` back to the page carrying a ``response_code`` (§8.2), and the verdict is
+  read only with it as well (``?response_code=…``): a transaction relayed to someone else's
+  phone cannot be read by whoever started it.
 
 Without a request-signing certificate outside development the routes answer 503
 ``oid4vp.not_configured``, and the rest of the service works.
@@ -78,6 +81,12 @@ class CreateTransaction(BaseModel):
     response_mode: Literal["direct_post", "direct_post.jwt"] = "direct_post.jwt"
     client_id_prefix: Literal["x509_san_dns", "x509_hash", "redirect_uri"] | None = None
     request_uri_method: Literal["get", "post"] | None = None
+    return_path: str | None = Field(
+        default=None,
+        max_length=512,
+        description="Same device: the path on this service the wallet returns the browser to, "
+        "with a response_code needed to read the verdict.",
+    )
 
 
 def open_oid4vp(settings: VerifierSettings, verifier: Verifier) -> Oid4vpService | Oid4vpError:
@@ -132,6 +141,7 @@ async def create_transaction(request: Request, service: ServiceDep) -> dict[str,
         response_mode=asked.response_mode,
         prefix=asked.client_id_prefix,
         request_uri_method=asked.request_uri_method,
+        return_path=asked.return_path,
     )
     log.info("oid4vp transaction for %s/%s", asked.qualification, asked.profile)
     return created.to_json()
@@ -204,14 +214,15 @@ async def response_endpoint(request: Request, service: ServiceDep) -> JSONRespon
     except Oid4vpError as exc:
         log.info("oid4vp response refused: %s", exc.code)
         return _refusal(exc, request)
+    back = {"redirect_uri": answer.redirect_uri} if answer.redirect_uri else {}
     if answer.code is None or answer.code == "oid4vp.wallet_error":
         log.info("oid4vp response: %s", answer.code or "verified")
-        return JSONResponse({})
+        return JSONResponse(back)
     log.info("oid4vp response not verified: %s", answer.code)
     checks: list[dict[str, Any]] = answer.verdict["checks"]
     failed: dict[str, Any] = next((c for c in checks if c.get("code") == answer.code), {})
     error = ShikakuError(answer.code, failed.get("message"))
-    return _refusal(error, request, transaction=answer.transaction_id)
+    return _refusal(error, request, transaction=answer.transaction_id, **back)
 
 
 @router.get(
@@ -224,4 +235,5 @@ async def read_transaction(
 ) -> dict[str, Any]:
     scheme, _, secret = request.headers.get("authorization", "").partition(" ")
     given = secret.strip() if scheme.lower() == "bearer" else None
-    return await run_in_threadpool(service.read, transaction_id, given)
+    code = request.query_params.get("response_code")
+    return await run_in_threadpool(service.read, transaction_id, given, code)

@@ -6,10 +6,11 @@ Create Date: 2026-12-04
 
 A transaction holds what the request object said (client_id, nonce, state, the DCQL query's
 qualification, profile and formats), the ephemeral key of a ``direct_post.jwt`` response,
-the hash of the read secret the employer's page holds, and, once the wallet answered, the
-verdict. ``answered_at`` is set by exactly one response (the single-use gate); rows are
-deleted after ``keep_until``. The columns are written out here rather than imported, so this
-revision stays what it was when later ones change the table.
+the hash of the read secret the employer's page holds, for a same-device flow the page's
+path the wallet sends the browser back to and the hash of the response code it carries, and,
+once the wallet answered, the verdict. ``answered_at`` is set by exactly one response (the
+single-use gate); rows are deleted after ``keep_until``. The columns are written out here
+rather than imported, so this revision stays what it was when later ones change the table.
 """
 
 from __future__ import annotations
@@ -41,6 +42,8 @@ def upgrade() -> None:
         sa.Column("keep_until", sa.BigInteger, nullable=False),
         sa.Column("answered_at", sa.BigInteger, nullable=True),
         sa.Column("result", sa.JSON(none_as_null=True), nullable=True),
+        sa.Column("return_path", sa.String(512), nullable=True),
+        sa.Column("response_code_hash", sa.String(64), nullable=True),
         sa.Index("ix_oid4vp_transactions_keep_until", "keep_until"),
     )
 

@@ -23,6 +23,7 @@ nonce store) and adds the OpenID4VP exchange around the one verification pipelin
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import timedelta
@@ -30,7 +31,7 @@ from typing import Any, Final, Literal
 
 from service_kit.db import create_engine
 from service_kit.migrate import upgrade
-from vc_core.errors import Oid4vpError, ShikakuError
+from vc_core.errors import Oid4vpError, RequestError, ShikakuError
 from vc_core.formats import Format
 from vc_core.jsonio import loads
 from vc_core.keys import private_key_from_jwk
@@ -62,8 +63,9 @@ __all__ = [
 
 ResponseMode = Literal["direct_post", "direct_post.jwt"]
 _EXPECTED_FORM: Final = {"dc+sd-jwt": Format.DC_SD_JWT, "ldp_vc": Format.LDP_VP}
-#: OpenID4VP §8.5: the error codes a wallet may answer with instead of a presentation.
 _MAX_ERROR: Final = 200
+#: A path on this service (not ``//host``, no backslash, no fragment): never an open redirect.
+_RETURN_PATH: Final = re.compile(r"/(?![/\\])[A-Za-z0-9\-._~/!$&'()*+,;=:@%?]{0,500}")
 
 
 @dataclass(frozen=True)
@@ -117,6 +119,8 @@ class Response:
     verdict: Mapping[str, Any]
     code: str | None
     """The first failing check's code, None when verified."""
+    redirect_uri: str | None = None
+    """Same device: where the wallet sends the browser back (§8.2), with a response code."""
 
 
 class Oid4vpService:
@@ -153,8 +157,17 @@ class Oid4vpService:
         response_mode: ResponseMode = "direct_post.jwt",
         prefix: Prefix | None = None,
         request_uri_method: Literal["get", "post"] | None = None,
+        return_path: str | None = None,
     ) -> Created:
-        """A new transaction and everything the employer's page shows the wallet."""
+        """A new transaction and everything the employer's page shows the wallet.
+
+        ``return_path`` (same device): a path on this service the wallet sends the browser
+        back to once it answered, with a ``response_code`` the verdict is then read with.
+        """
+        if return_path is not None and not _RETURN_PATH.fullmatch(return_path):
+            raise RequestError(
+                "request.invalid", "return_path is an absolute path on this service ('/…')"
+            )
         query = build_query(
             qualification, profile, formats, catalogue=self.verifier.policy.catalogue
         )
@@ -188,6 +201,7 @@ class Oid4vpService:
                 created_at=now,
                 expires_at=nonce.expires_at,
                 keep_until=nonce.expires_at + self.config.result_ttl,
+                return_path=return_path,
             ),
             secret,
         )
@@ -292,18 +306,28 @@ class Oid4vpService:
         verdict = result.to_json()
         if query is not None:
             verdict = shown(query, verdict)
-        self.transactions.finish(transaction.id, verdict)
+        response_code, redirect_uri = None, None
+        if transaction.return_path is not None:
+            response_code = new_secret()
+            redirect_uri = (
+                f"{self.config.public_url.rstrip('/')}{transaction.return_path}"
+                f"#response_code={response_code}"
+            )
+        self.transactions.finish(transaction.id, verdict, response_code=response_code)
         if result.verified:
-            return Response(transaction.id, verdict, None)
+            return Response(transaction.id, verdict, None, redirect_uri)
         failed = next((c.code for c in result.verdict.checks if c.ok is False and c.code), None)
         # Not verified with no failed check (nothing could run): could not verify.
-        return Response(transaction.id, verdict, failed or "verify.check_unavailable")
+        return Response(transaction.id, verdict, failed or "verify.check_unavailable", redirect_uri)
 
-    def read(self, transaction_id: str, secret: str | None) -> dict[str, Any]:
-        """The transaction's state and verdict, for the holder of its read secret."""
+    def read(
+        self, transaction_id: str, secret: str | None, response_code: str | None = None
+    ) -> dict[str, Any]:
+        """The transaction's state and verdict, for the holder of its read secret (and, in a
+        same-device flow, of the response code the wallet's redirect carried)."""
         now = self._now()
         transaction = self.transactions.get(transaction_id, now=now)
-        if not transaction.readable_with(secret):
+        if not transaction.readable_with(secret, response_code):
             raise Oid4vpError("oid4vp.secret_invalid")
         out: dict[str, Any] = {
             "id": transaction.id,

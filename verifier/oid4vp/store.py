@@ -48,6 +48,8 @@ TRANSACTIONS: Final = sa.Table(
     sa.Column("keep_until", sa.BigInteger, nullable=False),
     sa.Column("answered_at", sa.BigInteger, nullable=True),
     sa.Column("result", sa.JSON(none_as_null=True), nullable=True),
+    sa.Column("return_path", sa.String(512), nullable=True),
+    sa.Column("response_code_hash", sa.String(64), nullable=True),
     sa.Index("ix_oid4vp_transactions_keep_until", "keep_until"),
 )
 
@@ -80,6 +82,9 @@ class Transaction:
     answered_at: datetime | None = None
     result: dict[str, Any] | None = None
     secret_hash: str = ""
+    return_path: str | None = None
+    """Same device: the page's path the wallet's browser returns to, with a response code."""
+    response_code_hash: str | None = None
 
     def __repr__(self) -> str:
         return f"Transaction({self.id[:8]}…, {self.qualification}/{self.profile})"
@@ -95,8 +100,16 @@ class Transaction:
             return "verifying"
         return "expired" if self.expired(now) else "pending"
 
-    def readable_with(self, secret: str | None) -> bool:
-        return isinstance(secret, str) and hmac.compare_digest(_hash(secret), self.secret_hash)
+    def readable_with(self, secret: str | None, response_code: str | None = None) -> bool:
+        """The read secret matches, and so does the response code when one was handed out
+        (same device: only the browser the wallet returned to can read the verdict)."""
+        if not isinstance(secret, str) or not hmac.compare_digest(_hash(secret), self.secret_hash):
+            return False
+        if self.response_code_hash is None:
+            return True
+        return isinstance(response_code, str) and hmac.compare_digest(
+            _hash(response_code), self.response_code_hash
+        )
 
 
 class SqlTransactions:
@@ -121,6 +134,7 @@ class SqlTransactions:
             "created_at": _micros(transaction.created_at),
             "expires_at": _micros(transaction.expires_at),
             "keep_until": _micros(transaction.keep_until),
+            "return_path": transaction.return_path,
         }
 
         def work(session: Session) -> None:
@@ -185,12 +199,16 @@ class SqlTransactions:
             )
         return transaction
 
-    def finish(self, transaction_id: str, result: dict[str, Any]) -> None:
-        """Keep the verdict and forget the decryption key."""
+    def finish(
+        self, transaction_id: str, result: dict[str, Any], *, response_code: str | None = None
+    ) -> None:
+        """Keep the verdict (and the hash of the response code that reads it), and forget the
+        decryption key."""
+        code_hash = None if response_code is None else _hash(response_code)
         update = (
             sa.update(TRANSACTIONS)
             .where(TRANSACTIONS.c.id == transaction_id)
-            .values(result=result, enc_key=None)
+            .values(result=result, enc_key=None, response_code_hash=code_hash)
         )
 
         def work(session: Session) -> None:
@@ -225,6 +243,8 @@ def _transaction(row: Any) -> Transaction:
         answered_at=None if row["answered_at"] is None else _from_micros(row["answered_at"]),
         result=row["result"],
         secret_hash=row["secret_hash"],
+        return_path=row["return_path"],
+        response_code_hash=row["response_code_hash"],
     )
 
 

@@ -20,7 +20,7 @@ from starlette.testclient import TestClient
 
 from holder.wallet import Wallet
 from tests.verifier.oid4vp.conftest import EMPLOYER, ask, present, respond, verdict
-from tests.verifier.world import WHY, World, make_world
+from tests.verifier.world import AUDIENCE, WHY, World, make_world
 from vc_core.codecs import b64url_decode, b64url_encode
 from vc_core.keys import generate_key
 
@@ -311,3 +311,46 @@ def test_the_ldp_query_names_the_types_as_iris(client: TestClient) -> None:
     (types,) = asked.request["dcql_query"]["credentials"][0]["meta"]["type_values"]
     assert "https://www.w3.org/2018/credentials#VerifiableCredential" in types
     assert all(t.startswith("https://") for t in types)
+
+
+def test_same_device_the_wallet_returns_the_browser_with_a_response_code(
+    client: TestClient, world: World
+) -> None:
+    asked = ask(client, return_path="/employer/check?lang=ja")
+    sd_jwt, _ = world.sd_jwt()
+    answer = respond(client, asked, present(world, asked, sd_jwt))
+    assert answer.status_code == 200, answer.text
+    back = answer.json()["redirect_uri"]
+    prefix = f"{AUDIENCE}/employer/check?lang=ja#response_code="
+    assert back.startswith(prefix)
+    code = back.removeprefix(prefix)
+    path = f"/oid4vp/transactions/{asked.id}"
+    bearer = {"Authorization": f"Bearer {asked.created['secret']}"}
+    # Whoever started the transaction cannot read the verdict without the browser's code.
+    assert client.get(path, headers=bearer).json()["code"] == "oid4vp.secret_invalid"
+    wrong = client.get(path, headers=bearer, params={"response_code": "guess"})
+    assert wrong.status_code == 403
+    read = client.get(path, headers=bearer, params={"response_code": code})
+    assert read.status_code == 200
+    assert read.json()["verdict"]["verified"] is True
+
+
+def test_a_refused_same_device_response_still_sends_the_browser_back(
+    client: TestClient, world: World
+) -> None:
+    asked = ask(client, return_path="/employer/check")
+    sd_jwt, _ = world.sd_jwt()
+    answer = respond(client, asked, present(world, asked, sd_jwt, signer=generate_key("p256")))
+    assert answer.status_code == 400
+    assert answer.json()["redirect_uri"].startswith(f"{AUDIENCE}/employer/check#response_code=")
+
+
+@pytest.mark.parametrize(
+    "path", ["//evil.example/x", "https://evil.example/", "relative", "/a\\b", "/a#b", "/a b"]
+)
+def test_a_return_path_is_never_an_open_redirect(client: TestClient, path: str) -> None:
+    answer = client.post(
+        "/oid4vp/transactions", json={"qualification": "kangoshi", "return_path": path}
+    )
+    assert answer.status_code == 400
+    assert answer.json()["code"] == "request.invalid"
