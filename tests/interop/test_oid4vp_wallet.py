@@ -6,7 +6,7 @@ object by ``request_uri``, checks the ``x509_san_dns`` client identifier against
 leaf's SAN and the ``response_uri`` host — and builds and submits the response, encrypted
 for ``direct_post.jwt`` by its own JARM code; ``@sd-jwt/core`` makes the ``dc+sd-jwt``
 presentation and its KB-JWT from a credential our board issued. The packages are installed
-at test time into ``.venv/interop-node`` (``npm install --prefix``); without npm, or with
+at test time into ``.venv/interop-node/oid4vp`` (``npm install --prefix``); without npm, or with
 the registry out of reach, the test skips and says so.
 
 The verifier is the real app under uvicorn on a loopback port, over TLS with its own
@@ -44,7 +44,7 @@ from verifier.http import VerifierSettings, create_app
 from verifier.oid4vp.identity import development_identity
 
 HERE = Path(__file__).parent
-CACHE = Path(sys.prefix) / "interop-node"
+CACHE = Path(sys.prefix) / "interop-node" / "oid4vp"  # beside the OpenID4VCI wallet's
 SCRIPT = "oid4vp_wallet.mjs"
 
 
