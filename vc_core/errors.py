@@ -92,6 +92,7 @@ CODES: Mapping[str, str] = {
     "key.unsupported": "The key type or curve is not supported for this operation.",
     "key.private_missing": "A private key was needed but only a public key was given.",
     "key.passphrase_missing": "The key file is encrypted and no passphrase was given.",
+    "key.passphrase_mismatch": "The two passphrases typed differ; nothing was written.",
     "key.passphrase_incorrect": "The key file's passphrase is incorrect (or the file is damaged).",
     "key.pkcs11_unavailable": "The PKCS#11 module, token or key cannot be used.",
     "key.pkcs11_pin_incorrect": "The PKCS#11 token refused or locked the PIN; it is not retried.",
