@@ -68,6 +68,7 @@ from jpki_bridge.challenge import Challenge, canonical_origin
 from jpki_bridge.nonces import issue_challenge
 from jpki_bridge.revocation import CrlSource, OcspSource, RevocationSource
 from jpki_bridge.validation import TrustAnchors
+from service_kit.db import transact
 from service_kit.migrate import KIT_MIGRATIONS, upgrade
 from service_kit.nonces import NonceStore, SqlNonceStore
 from vc_core.codecs import b64url_encode
@@ -292,17 +293,6 @@ class Enrolment:
         jwk = dict(holder.jwk)
         thumbprint = jwk_thumbprint(jwk)
         now = self.board.clock()
-        row = EnrolmentRow(
-            subject_id=subject_id,
-            mode=mode,
-            holder_jwk=json.dumps(jwk, sort_keys=True, separators=(",", ":")),
-            holder_thumbprint=thumbprint,
-            x5t_s256=holder.x5t_s256,
-            link=self.link(result),
-            card_key=result.kind.value,
-            revocation=result.revocation.status.value,
-            enrolled_at=now,
-        )
 
         def work(session: Session) -> Enrolled:
             existing = session.scalars(
@@ -314,6 +304,17 @@ class Enrolment:
             ).first()
             if existing is not None:
                 return _enrolled(existing)
+            row = EnrolmentRow(
+                subject_id=subject_id,
+                mode=mode,
+                holder_jwk=json.dumps(jwk, sort_keys=True, separators=(",", ":")),
+                holder_thumbprint=thumbprint,
+                x5t_s256=holder.x5t_s256,
+                link=self.link(result),
+                card_key=result.kind.value,
+                revocation=result.revocation.status.value,
+                enrolled_at=now,
+            )
             session.add(row)
             session.add(
                 EventRow(
@@ -330,7 +331,9 @@ class Enrolment:
             session.flush()
             return _enrolled(row)
 
-        return self.board.store.transact(work)
+        # Two enrolments of one key racing: the loser's unique violation is retried, and the
+        # retry finds the winner's row.
+        return transact(self.board.store.engine, work, retry_unique=True)
 
 
 def _wallet_key(jwk: Mapping[str, str] | None) -> dict[str, str]:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -331,3 +333,21 @@ def test_from_settings_reads_anchors_sources_and_the_secret(
     board.settings = settings.model_copy(update={"enrolment_secret": None})
     with pytest.raises(ConfigError):
         Enrolment.from_settings(board)
+
+
+def test_two_enrolments_of_one_key_racing_store_one_row(
+    board: Board, anchors: TrustAnchors, card_dir: Path
+) -> None:
+    enrolment = desk(board, anchors)
+    proofs = [card_proof(emulated(card_dir), enrolment.challenge(SUBJECT)) for _ in range(4)]
+    barrier = threading.Barrier(len(proofs))
+
+    def enrol(proof: dict[str, Any]) -> Any:
+        barrier.wait()
+        return enrolment.enrol(SUBJECT, proof, "card")
+
+    with ThreadPoolExecutor(len(proofs)) as pool:
+        results = list(pool.map(enrol, proofs))
+    assert all(r == results[0] for r in results)
+    assert len(rows(board)) == 1
+    assert len(enrolment_events(board)) == 1
