@@ -10,6 +10,8 @@ packages=(pcscd libpcsclite-dev swig gcc vsmartcard-vpcd opensc opensc-pkcs11 pc
 # The employer's page is tested in a real browser: Debian's chromium driven by chromedriver,
 # with the Japanese fonts its screenshots need.
 packages+=(chromium chromium-driver fonts-noto-cjk)
+# The wallet's passphrase prompts are tested in a real terminal, driven through tmux.
+packages+=(tmux)
 
 missing=()
 for pkg in "${packages[@]}"; do
