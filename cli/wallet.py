@@ -184,10 +184,16 @@ def init(
 ) -> None:
     """Make a new, empty wallet under a passphrase (asked twice, never shown)."""
     from holder.store import WalletStore
+    from vc_core.errors import InputError
 
     path = wallet or default_wallet_path()
     _refuse_existing(path)
-    store = WalletStore.init(path, _passphrase(passphrase_file, lang, new=True))
+    passphrase = _passphrase(passphrase_file, lang, new=True)
+    try:  # A new folder for the wallet is its owner's alone (the file itself is 0600).
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError("input.unwritable", f"cannot make {path.parent}: {exc.strerror}") from None
+    store = WalletStore.init(path, passphrase)
     _say(
         f"ウォレットを作りました: {store.path}",
         f"Made a wallet: {store.path}",

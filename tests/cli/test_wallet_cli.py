@@ -129,6 +129,19 @@ def _flat(text: str) -> str:
     return " ".join(text.replace("│", " ").split())
 
 
+def test_the_wallet_lives_under_xdg_data_home_by_default(tmp_path: Path) -> None:
+    secret = tmp_path / "pass.txt"
+    secret.write_text(PASS)
+    secret.chmod(0o600)
+    env = {"SHIKAKU_WALLET": "", "XDG_DATA_HOME": str(tmp_path / "xdg")}
+    made = CliRunner().invoke(app, ["wallet", "init", "--passphrase-file", str(secret)], env=env)
+    assert made.exit_code == 0, made.output
+    path = tmp_path / "xdg" / "shikaku" / "wallet" / "wallet.json"
+    assert WalletStore.open(path, PASS).credentials() == ()
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert path.parent.stat().st_mode & 0o777 == 0o700
+
+
 def test_the_whole_round_trip(ready: Wallet, board: Board, tmp_path: Path) -> None:
     run = ready
     sd_jwt = run.file("kangoshi.sdjwt", board.sd_jwt())
