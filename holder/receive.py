@@ -162,7 +162,11 @@ def _jose(body: str, form: Format) -> tuple[Jws, dict[str, Any], Binding]:
             raise _not_credential("it carries a holder's proof: it is a presentation")
         jws = parse_jws(sd_jwt.jwt)
         claims = process_disclosures(jws.payload, sd_jwt.disclosures).claims
-    return jws, _as_credential(claims) if form is Format.DC_SD_JWT else claims, _cnf(jws.payload)
+    document = _as_credential(claims) if form is Format.DC_SD_JWT else claims
+    binding = _cnf(jws.payload)
+    if binding.mode is None and form is not Format.DC_SD_JWT:
+        binding = _subject_binding(document)  # A W3C form without cnf names its holder's DID.
+    return jws, document, binding
 
 
 def _as_credential(claims: Mapping[str, Any]) -> dict[str, Any]:

@@ -61,6 +61,20 @@ def test_an_sd_jwt_vc_names_the_licensing_authority_and_decodes_its_disclosures(
     assert not {"iss", "cnf", "vct", "iat", "_sd", "_sd_alg"} & set(subject)
 
 
+def test_a_w3c_jwt_without_cnf_is_bound_to_its_subjects_did() -> None:
+    credential = jp_sample_credential(issuer=BOARD_DID)
+    credential["credentialSubject"]["id"] = did_jwk_from_public_key(HOLDER.public_key)
+    secured = Issuer(BOARD).issue(credential, form="vc+jwt").secured
+    assert isinstance(secured, str)
+    binding = examine(secured).binding
+    assert binding.mode == "wallet" and binding.thumbprint == HOLDER_THUMBPRINT
+    credential["credentialSubject"]["id"] = "did:example:holder"
+    secured = Issuer(BOARD).issue(credential, form="vc+jwt").secured
+    assert isinstance(secured, str)
+    unbound = examine(secured).binding
+    assert unbound.mode is None and unbound.subject == "did:example:holder"
+
+
 def test_a_card_bound_credential_names_the_card() -> None:
     card_key = rsa.generate_private_key(public_exponent=65537, key_size=2048).public_key()
     binding = HolderBinding(public_jwk(card_key), x5t_s256="x5t-of-the-card-certificate")
