@@ -116,7 +116,7 @@ def _passphrase_from_file(path: Path) -> str:
     except UnicodeDecodeError:
         raise InputError("input.not_utf8", f"{path} is not UTF-8") from None
     if not line:
-        raise WalletError("wallet.passphrase_incorrect", f"the first line of {path} is empty")
+        raise InputError("input.unreadable", f"the first line of {path} holds no passphrase")
     return line
 
 
