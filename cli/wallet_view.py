@@ -50,6 +50,7 @@ _LABELS: Final = {
     "signature": _T("発行者の署名", "Issuer's signature"),
 }
 _NOT_CHECKED: Final = _T("未確認", "not checked")
+_DATES: Final = frozenset({"validFrom", "validUntil", "awardedDate"})
 _UNKNOWN: Final = _T("不明", "unknown")
 _SIGNATURE: Final[dict[str, tuple[Text, Tone]]] = {
     "verified": (
@@ -228,7 +229,7 @@ def render_details(stored: StoredCredential, lang: Language) -> RenderableType:
     parts: list[RenderableType] = []
     if document is not None:
         parts += [
-            render_credential(_ordered(document), lang=lang),
+            render_credential(_for_display(document, lang), lang=lang),
             RichText(_HIDDEN_NOTE.get(lang)),
         ]
     parts += [facts_table(rows), RichText(_EMPLOYER_NOTE.get(lang), style="dim")]
@@ -242,11 +243,19 @@ def _document(stored: StoredCredential) -> dict[str, Any] | None:
         return None
 
 
-def _ordered(document: Mapping[str, Any]) -> dict[str, Any]:
-    """The holder's fields in the catalogue's order (an SD-JWT's come in disclosure order)."""
+def _for_display(document: Mapping[str, Any], lang: Language) -> dict[str, Any]:
+    """The document as a person reads it: the holder's fields in the catalogue's order (an
+    SD-JWT's come in disclosure order) and every date as a day in Japan (2015年4月23日)."""
+
+    def day(value: Any) -> Any:
+        found = day_in_japan(value) if isinstance(value, str) and len(value) >= 10 else None
+        return date_text(found, lang) if found is not None else value
+
+    shown = {k: day(v) if k in _DATES else v for k, v in document.items()}
     subject = document.get("credentialSubject")
     if not isinstance(subject, Mapping):
-        return dict(document)
+        return shown
     order = {field: index for index, field in enumerate(FIELD_LABELS)}
     fields = sorted(subject, key=lambda k: (order.get(k, len(order)), k))
-    return {**document, "credentialSubject": {k: subject[k] for k in fields}}
+    shown["credentialSubject"] = {k: day(subject[k]) for k in fields}
+    return shown

@@ -210,6 +210,7 @@ def test_show_decodes_the_disclosures_and_marks_what_employers_do_not_see(
     assert "東京都" in lines["本籍地都道府県"] and "原則非表示" in lines["本籍地都道府県"]
     assert "女" in lines["性別"] and "原則非表示" in lines["性別"]
     assert "看護師籍" in lines["登録簿"] and "常に表示" in lines["登録簿"]
+    assert "2015年4月23日" in lines["登録年月日"] and "1992年7月15日" in lines["生年月日"]
     flat = _flat(ja.out)
     assert "SD-JWT VC" in flat and "未確認" in flat
     assert "ウォレットの鍵（このウォレットにはありません）" in flat  # no --key was given
