@@ -13,6 +13,8 @@ packages=(pcscd libpcsclite-dev swig gcc vsmartcard-vpcd opensc opensc-pkcs11 pc
 packages+=(chromium chromium-driver fonts-noto-cjk)
 # make bench drives the verifier over HTTP with wrk.
 packages+=(wrk)
+# The wallet's passphrase prompts are tested in a real terminal, driven through tmux.
+packages+=(tmux)
 
 missing=()
 for pkg in "${packages[@]}"; do

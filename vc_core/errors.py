@@ -317,6 +317,11 @@ CODES: Mapping[str, str] = {
     "wallet.store_exists": "A wallet already exists here; shikaku never overwrites one.",
     "wallet.store_busy": "Another shikaku process holds the wallet; try again when it ends.",
     "wallet.credential_unknown": "The wallet holds no credential with this id.",
+    "wallet.not_a_credential": "The file is not a credential the wallet keeps (a presentation, "
+    "or no credential form at all).",
+    "wallet.passphrase_file_insecure": "The passphrase file is readable by others; make it "
+    "readable by its owner alone (chmod 600).",
+    "wallet.key_mismatch": "The wallet key given is not the key the credential is bound to.",
 }
 
 
