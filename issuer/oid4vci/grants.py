@@ -212,9 +212,13 @@ class GrantStore:
             values = {"jti_digest": jti_digest, "expires_at": expires_at}
             dialect = session.get_bind().dialect.name
             insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-            statement = insert(DpopProofRow).values(**values).on_conflict_do_nothing()
-            result = session.execute(statement)
-            return int(result.rowcount) == 1  # type: ignore[attr-defined]
+            statement = (
+                insert(DpopProofRow)
+                .values(**values)
+                .on_conflict_do_nothing()
+                .returning(DpopProofRow.jti_digest)
+            )
+            return session.execute(statement).first() is not None
 
         return self._store.transact(work)
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -94,3 +95,20 @@ def setup_db(tmp_path: Path, db_url: str) -> Iterator[Setup]:
     yield built
     built.client.close()
     built.board.close()
+
+
+def access_token(setup: Setup, wallet: Wallet, *configurations: str) -> str:
+    """Offer ``configurations`` (default: the SD-JWT) and redeem the code for a token."""
+    created = setup.service.create_offer(SUBJECT, list(configurations) or [SD_JWT])
+    response = wallet.token(setup.url("token"), created.pre_authorized_code, created.tx_code)
+    assert response.status_code == 200, response.text
+    token: str = response.json()["access_token"]
+    return token
+
+
+def ask(
+    setup: Setup, wallet: Wallet, token: str, proofs: list[str], configuration: str = SD_JWT
+) -> httpx.Response:
+    """A credential request with ``proofs`` under ``token``."""
+    body = {"credential_configuration_id": configuration, "proofs": {"jwt": proofs}}
+    return wallet.post(setup.url("credential"), access_token=token, json=body)
