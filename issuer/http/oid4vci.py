@@ -154,7 +154,8 @@ async def token(request: Request) -> Response:
 @router.post("/oid4vci/nonce", summary="Nonce endpoint: a fresh c_nonce")
 async def nonce(request: Request) -> Response:
     service = oid4vci_of(request)
-    return await _answer(service, service.c_nonce, resource=False, dpop_nonce=False)
+    # §7.2: the nonce response may carry a DPoP nonce for the next credential request.
+    return await _answer(service, service.c_nonce, resource=False)
 
 
 async def _json(request: Request, code: str) -> Any:

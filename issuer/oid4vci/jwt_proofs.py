@@ -15,7 +15,8 @@ the same way first (:func:`_self_signed`): a compact JWS, the expected ``typ``, 
   ``alg`` ES256 (a wallet key, P-256) or RS256 (a My Number Card key, card mode), the holder's
   key as ``jwk`` or, in card mode, the card's certificate as ``x5c``; ``aud`` = the credential
   issuer identifier, a fresh ``iat``, and the ``nonce`` (a ``c_nonce``), which the caller
-  consumes. Errors: ``oauth.invalid_proof``.
+  consumes. Errors: ``oauth.invalid_proof``, for a proof without a nonce too (§8.3.1.2); a
+  nonce the board does not accept is the caller's ``oauth.invalid_nonce``.
 """
 
 from __future__ import annotations
@@ -234,6 +235,6 @@ def check_key_proof(
     _fresh_iat(claims, now=now, max_age=max_age, skew=skew, code=code)
     nonce = claims.get("nonce")
     if not isinstance(nonce, str) or not nonce:
-        raise _refuse("oauth.invalid_nonce", "the proof carries no c_nonce")
+        raise _refuse(code, "the proof carries no c_nonce")
     jwk = public_jwk(key)
     return KeyProof(key, jwk, jwk_thumbprint(jwk), str(jws.header["alg"]), nonce, certificate)

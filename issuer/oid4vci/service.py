@@ -412,8 +412,6 @@ class Oid4vciIssuer:
             raise OAuthError(refuse, "no credential identifiers were issued: name a configuration")
         if "credential_response_encryption" in body:
             raise OAuthError(refuse, "credential response encryption is not supported")
-        if "proof" in body:
-            raise OAuthError(refuse, "send key proofs as proofs.jwt (OpenID4VCI 1.0)")
         configuration_id = body.get("credential_configuration_id")
         if not isinstance(configuration_id, str):
             raise OAuthError(refuse, "credential_configuration_id is missing")
@@ -424,6 +422,8 @@ class Oid4vciIssuer:
             )
         proofs = body.get("proofs")
         if not isinstance(proofs, Mapping) or set(proofs) != {"jwt"}:
+            # A draft wallet's single "proof" is an unknown parameter in 1.0: ignored, so
+            # its request has no proofs.
             raise OAuthError("oauth.invalid_proof", "proofs must hold exactly one type: jwt")
         tokens = proofs["jwt"]
         batch = self.settings.oid4vci_batch_size
