@@ -26,7 +26,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from issuer.oid4vci import Oid4vciIssuer
+from issuer.oid4vci import Accepted, Oid4vciIssuer
 from service_kit.http import PROBLEM_RESPONSES, read_json
 from vc_core.errors import OAuthError, RequestError, ShikakuError
 
@@ -165,34 +165,31 @@ async def _json(request: Request, code: str) -> Any:
         raise OAuthError(code, f"the body is not a JSON object ({exc.code})") from None
 
 
-@router.post("/oid4vci/credential", summary="Credential endpoint (DPoP-bound access token)")
-async def credential(request: Request) -> Response:
+async def _protected(
+    request: Request, endpoint: str, work: Callable[[Oid4vciIssuer, Accepted, Any], T]
+) -> Response:
+    """A protected resource (RFC 9449 §7): the DPoP-bound token first, then ``work``."""
     service = oid4vci_of(request)
     authorization, dpop = request.headers.get("authorization"), request.headers.get("dpop")
+    uri = service.endpoints.url(endpoint)
+    code = f"oauth.invalid_{endpoint}_request"
     try:
-        body = await _json(request, "oauth.invalid_credential_request")
+        body = await _json(request, code)
     except OAuthError as error:
         return _oauth_error(error, resource=True, headers=dict(_NO_STORE))
 
-    def work() -> dict[str, Any]:
-        uri = service.endpoints.credential
+    def run() -> T:
         accepted = service.authorize(authorization, dpop, method="POST", uri=uri)
-        return service.credential(accepted, body)
+        return work(service, accepted, body)
 
-    return await _answer(service, work, resource=True)
+    return await _answer(service, run, resource=True)
+
+
+@router.post("/oid4vci/credential", summary="Credential endpoint (DPoP-bound access token)")
+async def credential(request: Request) -> Response:
+    return await _protected(request, "credential", Oid4vciIssuer.credential)
 
 
 @router.post("/oid4vci/notification", status_code=204, summary="Notification endpoint")
 async def notification(request: Request) -> Response:
-    service = oid4vci_of(request)
-    authorization, dpop = request.headers.get("authorization"), request.headers.get("dpop")
-    try:
-        body = await _json(request, "oauth.invalid_notification_request")
-    except OAuthError as error:
-        return _oauth_error(error, resource=True, headers=dict(_NO_STORE))
-
-    def work() -> None:
-        uri = service.endpoints.notification
-        service.notify(service.authorize(authorization, dpop, method="POST", uri=uri), body)
-
-    return await _answer(service, work, resource=True)
+    return await _protected(request, "notification", Oid4vciIssuer.notify)

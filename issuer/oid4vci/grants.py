@@ -165,6 +165,7 @@ class GrantStore:
             if refusal is not None:
                 return refusal, None if refusal in _SILENT else _grant(row)
             row.redeemed_at = now
+            session.execute(sa.delete(TokenRow).where(TokenRow.expires_at < now))
             token.grant_id = row.id
             session.add(token)
             session.flush()

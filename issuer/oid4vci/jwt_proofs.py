@@ -56,6 +56,7 @@ _PRIVATE_MEMBERS: Final = frozenset({"d", "p", "q", "dp", "dq", "qi", "oth", "k"
 _MAX_TOKEN: Final = 16 * 1024
 _MAX_JTI: Final = 256
 _MIN_RSA_BITS: Final = 2048
+_MAX_CHAIN: Final = 5
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,9 @@ class DpopProof:
 class KeyProof:
     """A key proof that passed :func:`check_key_proof`: the holder's key and its nonce.
 
-    ``certificate`` is the leaf of the proof's ``x5c`` (card mode), otherwise ``None``.
+    ``chain`` is the proof's ``x5c`` (card mode: the card's certificate first, then what
+    its holder sent along), otherwise empty; its signatures are not checked here (that is
+    the :class:`~issuer.oid4vci.holders.KeyProofPolicy`'s work, against the JPKI roots).
     """
 
     key: AnyPublicKey
@@ -80,7 +83,12 @@ class KeyProof:
     jkt: str
     algorithm: str
     nonce: str
-    certificate: x509.Certificate | None = None
+    chain: tuple[x509.Certificate, ...] = ()
+
+    @property
+    def certificate(self) -> x509.Certificate | None:
+        """The leaf of ``chain``: the certificate whose key signed the proof."""
+        return self.chain[0] if self.chain else None
 
 
 def access_token_hash(token: str) -> str:
@@ -108,7 +116,7 @@ def _refuse(code: str, message: str) -> OAuthError:
 
 def _self_signed(
     token: Any, *, typ: str, algorithms: Collection[str], code: str, allow_x5c: bool = False
-) -> tuple[Jws, AnyPublicKey, x509.Certificate | None]:
+) -> tuple[Jws, AnyPublicKey, tuple[x509.Certificate, ...]]:
     """A JWT signed by the key in its own header (see the module)."""
     if not isinstance(token, str) or not token or len(token) > _MAX_TOKEN:
         raise _refuse(code, "the proof is not a compact JWT")
@@ -122,14 +130,14 @@ def _self_signed(
     jwk, chain = jws.header.get("jwk"), jws.header.get("x5c")
     if "kid" in jws.header and jwk is None and chain is None:
         raise _refuse(code, "a key reference (kid) is not accepted: send the key as jwk")
-    certificate: x509.Certificate | None = None
+    certificates: tuple[x509.Certificate, ...] = ()
     if jwk is not None and chain is not None:
         raise _refuse(code, "the header carries both jwk and x5c")
     if chain is not None:
         if not allow_x5c:
             raise _refuse(code, "x5c is not accepted here")
-        certificate = _leaf(chain, code)
-        key: AnyPublicKey = _certificate_key(certificate, code)
+        certificates = _chain(chain, code)
+        key: AnyPublicKey = _certificate_key(certificates[0], code)
     elif isinstance(jwk, dict):
         if _PRIVATE_MEMBERS & set(jwk):
             raise _refuse(code, "the jwk header carries a private key")
@@ -144,16 +152,20 @@ def _self_signed(
         verify_jws(jws, key, algorithms=algorithms)
     except ShikakuError as exc:
         raise _refuse(code, f"the proof's signature does not verify ({exc.code})") from exc
-    return jws, key, certificate
+    return jws, key, certificates
 
 
-def _leaf(chain: Any, code: str) -> x509.Certificate:
-    if not isinstance(chain, list) or not chain or not all(isinstance(c, str) for c in chain):
-        raise _refuse(code, "x5c must be a non-empty array of base64 certificates")
+def _chain(chain: Any, code: str) -> tuple[x509.Certificate, ...]:
+    if not isinstance(chain, list) or not 0 < len(chain) <= _MAX_CHAIN:
+        raise _refuse(code, f"x5c must be an array of 1 to {_MAX_CHAIN} certificates")
+    if not all(isinstance(c, str) for c in chain):
+        raise _refuse(code, "x5c holds base64 certificates")
     try:
-        return x509.load_der_x509_certificate(base64.b64decode(chain[0], validate=True))
+        return tuple(
+            x509.load_der_x509_certificate(base64.b64decode(c, validate=True)) for c in chain
+        )
     except (ValueError, binascii.Error) as exc:
-        raise _refuse(code, "the x5c leaf is not a DER certificate") from exc
+        raise _refuse(code, "an x5c entry is not a DER certificate") from exc
 
 
 def _certificate_key(certificate: x509.Certificate, code: str) -> AnyPublicKey:
@@ -225,7 +237,7 @@ def check_key_proof(
 ) -> KeyProof:
     """Check a key proof for the credential issuer ``audience`` (§8.2.1.1; see the module)."""
     code = "oauth.invalid_proof"
-    jws, key, certificate = _self_signed(
+    jws, key, chain = _self_signed(
         token, typ=KEY_PROOF_TYP, algorithms=algorithms, code=code, allow_x5c=True
     )
     claims = jws.payload
@@ -237,4 +249,4 @@ def check_key_proof(
     if not isinstance(nonce, str) or not nonce:
         raise _refuse(code, "the proof carries no c_nonce")
     jwk = public_jwk(key)
-    return KeyProof(key, jwk, jwk_thumbprint(jwk), str(jws.header["alg"]), nonce, certificate)
+    return KeyProof(key, jwk, jwk_thumbprint(jwk), str(jws.header["alg"]), nonce, chain)

@@ -26,6 +26,7 @@ from vc_core.errors import OAuthError
 from vc_schemas.builder import CONTEXTS, CREDENTIAL_TYPES
 from vc_schemas.catalogue import Catalogue, Qualification
 from vc_schemas.display import FIELD_LABELS
+from vc_schemas.policy import disclosure_policy
 from vc_schemas.sd_jwt_vc import vct_for
 from vc_schemas.text import Text
 
@@ -48,21 +49,7 @@ PROOF_ALGORITHMS: Final = ("ES256", "RS256")
 #: DPoP proofs are signed by the wallet's own key: ES256 only (HAIP 1.0).
 DPOP_ALGORITHMS: Final = ("ES256",)
 _ISSUER_NAME_EN: Final = "Qualification board"
-#: The credential subject's claims a wallet may show, in this order.
-_CLAIMS: Final = (
-    "licenseNumber",
-    "familyName",
-    "givenName",
-    "familyNameKana",
-    "givenNameKana",
-    "formerFamilyName",
-    "formerFamilyNameKana",
-    "dateOfBirth",
-    "examPassedYearMonth",
-    "completedTraining",
-    "licenseExpiryDate",
-)
-
+_SUBJECT: Final = "/credentialSubject/"
 Format = Literal["dc+sd-jwt", "ldp_vc"]
 _SUFFIXES: Final[tuple[tuple[str, Format], ...]] = (
     ("_dc_sd_jwt", "dc+sd-jwt"),
@@ -134,15 +121,16 @@ def _display(text: Text) -> list[dict[str, str]]:
 
 
 def _claims(entry: Qualification, prefix: tuple[str, ...]) -> list[dict[str, Any]]:
-    names = ["achievement", *_CLAIMS]
-    if entry.records_sex:
-        names.append("registeredSex")
-    claims: list[dict[str, Any]] = []
+    """The claims a wallet may show: the qualification's name, then every field of the
+    holder its register keeps (its disclosure policy's selective and hidden fields)."""
+    policy = disclosure_policy(entry)
+    names = [
+        pointer.removeprefix(_SUBJECT)
+        for pointer in (*policy.selectively_disclosable, *policy.hidden_by_default)
+    ]
+    claims = [{"path": [*prefix, "achievement", "name"], "display": _display(entry.name)}]
     for name in names:
-        path: list[str] = [*prefix, name]
-        if name == "achievement":
-            path.append("name")
-        claims.append({"path": path, "display": _display(FIELD_LABELS[name])})
+        claims.append({"path": [*prefix, name], "display": _display(FIELD_LABELS[name])})
     return claims
 
 

@@ -39,7 +39,7 @@ from cryptography.x509.oid import NameOID
 from issuer.board import open_board
 from issuer.oid4vci import Oid4vciIssuer
 from issuer.settings import IssuerSettings
-from tests.issuer.oid4vci.conftest import LDP, RECORD, SD_JWT, SUBJECT, make_app
+from tests.issuer.oid4vci.conftest import CREDENTIAL_CHECKS, LDP, RECORD, SD_JWT, SUBJECT, make_app
 from vc_core import di
 from vc_core.did import did_jwk_from_public_key
 from vc_core.jose.jws import parse_jws
@@ -47,7 +47,7 @@ from vc_core.keys import public_key_from_jwk
 from vc_core.sdjwt import parse_sd_jwt
 from vc_schemas.registry import loader as schemas_loader
 from verifier.pipeline import verify
-from verifier.policy import CheckName, VerifierPolicy
+from verifier.policy import VerifierPolicy
 
 ROOT = Path(__file__).resolve().parents[2]
 CACHE = ROOT / ".venv" / "interop-node"
@@ -217,15 +217,7 @@ def test_a_third_party_wallet_receives_sd_jwts_and_ldp_vcs(tmp_path: Path, hando
 
 
 def _checks() -> VerifierPolicy:
-    wanted = {
-        CheckName.FORMAT,
-        CheckName.DATA_MODEL,
-        CheckName.PROOF,
-        CheckName.ISSUER_BINDING,
-        CheckName.VALIDITY,
-        CheckName.SCHEMA,
-    }
-    return VerifierPolicy().requiring(wanted)
+    return VerifierPolicy().requiring(CREDENTIAL_CHECKS)
 
 
 def check_sd_jwts(result: dict[str, Any]) -> None:

@@ -22,6 +22,7 @@ from service_kit.http import install_problem_handlers
 from tests.issuer.oid4vci.wallet import Wallet
 from vc_core.clock import FixedClock
 from vc_schemas.record import RegisterRecord
+from verifier.policy import CheckName
 
 NOW = datetime(2026, 12, 4, 9, 30, tzinfo=UTC)
 ISSUER = "https://board.example.jp"
@@ -37,6 +38,17 @@ RECORD = RegisterRecord(
 )
 SUBJECT = subject_of("kangoshi", "1234567")
 SD_JWT = "kangoshi_dc_sd_jwt"
+#: What an employer checks of a credential alone (no trust registry or status lists here).
+CREDENTIAL_CHECKS = frozenset(
+    {
+        CheckName.FORMAT,
+        CheckName.DATA_MODEL,
+        CheckName.PROOF,
+        CheckName.ISSUER_BINDING,
+        CheckName.VALIDITY,
+        CheckName.SCHEMA,
+    }
+)
 LDP = "kangoshi_ldp_vc"
 
 
