@@ -93,6 +93,11 @@ CODES: Mapping[str, str] = {
     "key.file_invalid": "A key file is not a JSON Web Key shikaku can use.",
     "key.unsupported": "The key type or curve is not supported for this operation.",
     "key.private_missing": "A private key was needed but only a public key was given.",
+    "key.passphrase_missing": "The key file is encrypted and no passphrase was given.",
+    "key.passphrase_mismatch": "The two passphrases typed differ; nothing was written.",
+    "key.passphrase_incorrect": "The key file's passphrase is incorrect (or the file is damaged).",
+    "key.pkcs11_unavailable": "The PKCS#11 module, token or key cannot be used.",
+    "key.pkcs11_pin_incorrect": "The PKCS#11 token refused or locked the PIN; it is not retried.",
     # did.*
     "did.invalid": "The DID or DID URL is malformed.",
     "did.method_unsupported": "The DID method cannot be resolved offline by shikaku.",
@@ -207,6 +212,7 @@ CODES: Mapping[str, str] = {
     "card.proof_malformed": "A binding proof is missing a member or has a wrong value.",
     "card.signature_invalid": "The card signature does not verify over the challenge.",
     "card.wallet_key_mismatch": "The proof does not bind the wallet key expected.",
+    "card.facts_mismatch": "The signing certificate's four facts do not match the register record.",
     # status.* (status lists: codecs, registry, publishing, checking)
     "status.bits_unsupported": "The entry width is not allowed (IETF: 1, 2, 4 or 8; W3C: 1 to 8).",
     "status.index_out_of_range": "The status index is outside the list (RANGE_ERROR).",

@@ -87,6 +87,8 @@ _EXCEPTIONS: dict[str, tuple[int, Kind]] = {
     "sdjwt.malformed": (400, _C),
     "proof.cryptosuite_unsupported": (400, _C),
     "key.file_invalid": (400, _C),
+    "key.pkcs11_unavailable": (503, _C),
+    "key.pkcs11_pin_incorrect": (500, _C),
     "did.invalid": (400, _F),
     "did.fragment_not_found": (400, _F),
     # Something outside could not be reached or answered: "could not verify", fail closed.
@@ -109,6 +111,7 @@ _EXCEPTIONS: dict[str, tuple[int, Kind]] = {
     "card.emulator_state": (500, _C),
     "card.pin_blocked": (403, _F),
     "card.pin_last_try": (403, _F),
+    "card.facts_mismatch": (403, _F),
     "schema.catalogue_invalid": (500, _C),
     "schema.unknown_qualification": (404, _F),
     "schema.request_unknown": (404, _F),
