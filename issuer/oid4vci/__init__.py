@@ -13,7 +13,7 @@ Pure protocol logic and the board's tables; the HTTP routes are :mod:`issuer.htt
 
 from __future__ import annotations
 
-from issuer.oid4vci.holders import Holder, KeyProofPolicy, ProofKeyTypes
+from issuer.oid4vci.holders import EnrolledKeys, Holder, KeyProofPolicy, ProofKeyTypes
 from issuer.oid4vci.jwt_proofs import DpopProof, KeyProof
 from issuer.oid4vci.metadata import PRE_AUTHORIZED_GRANT, configuration_id
 from issuer.oid4vci.offers import CreatedOffer
@@ -24,6 +24,7 @@ __all__ = [
     "Accepted",
     "CreatedOffer",
     "DpopProof",
+    "EnrolledKeys",
     "Holder",
     "KeyProof",
     "KeyProofPolicy",

@@ -1,4 +1,4 @@
-"""The OpenID4VCI tables of a board (SQLAlchemy mapping), made by revision ``i0002``.
+"""The OpenID4VCI tables of a board (SQLAlchemy mapping), made by revision ``i0003``.
 
 - ``oid4vci_grants``: one credential offer with its pre-authorized code. Neither the code, the
   offer's by-reference id nor the transaction code is stored: only their SHA-256 digests (the

@@ -1,7 +1,7 @@
 """Create the OpenID4VCI tables: grants, access tokens, DPoP nonces and proofs, notifications.
 
-Revision ID: i0002
-Revises: i0001
+Revision ID: i0003
+Revises: i0002
 Create Date: 2026-12-04
 
 See :mod:`issuer.oid4vci.models`: codes, tokens and transaction codes are stored only as
@@ -15,8 +15,8 @@ from alembic import op
 
 from issuer.status.models import UTCDateTime
 
-revision = "i0002"
-down_revision = "i0001"
+revision = "i0003"
+down_revision = "i0002"
 branch_labels = None
 depends_on = None
 
