@@ -18,9 +18,9 @@ grant was offered for, and issues to the :class:`Holder` it answers (or stops at
   the certificate's ``x5t#S256`` in card mode).
 - :class:`ProofKeyTypes` checks only what the proof alone can show — ES256 on P-256 is a wallet
   key, RS256 (RSA ≥ 2048, as ``jwk`` or as the card certificate's ``x5c``) a card key — and
-  nothing about the person. It serves development boards and tests; an issuer outside
-  development refuses to start without a policy named
-  (:class:`issuer.oid4vci.service.Oid4vciIssuer`).
+  nothing about the person. It is a development board's default (tests, the demo); outside
+  development :class:`issuer.oid4vci.service.Oid4vciIssuer` uses :class:`EnrolledKeys` unless
+  told otherwise.
 """
 
 from __future__ import annotations

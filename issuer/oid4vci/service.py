@@ -36,7 +36,7 @@ from typing import Any, Final
 
 from issuer.board import Board
 from issuer.oid4vci.grants import Grant, GrantStore, digest, tx_code_digest
-from issuer.oid4vci.holders import Holder, KeyProofPolicy, ProofKeyTypes
+from issuer.oid4vci.holders import EnrolledKeys, Holder, KeyProofPolicy, ProofKeyTypes
 from issuer.oid4vci.jwt_proofs import (
     DpopProof,
     KeyProof,
@@ -59,7 +59,7 @@ from issuer.store import BoardEvent, IssuedInstance, StoredRecord
 from service_kit import migrate as kit_migrate
 from service_kit.nonces import NonceStore, SqlNonceStore
 from vc_core.did import did_jwk_from_public_key
-from vc_core.errors import BoardError, ConfigError, NonceError, OAuthError, RequestError
+from vc_core.errors import BoardError, NonceError, OAuthError, RequestError
 from vc_schemas.catalogue import Catalogue, default_catalogue
 
 __all__ = ["Accepted", "Oid4vciIssuer", "day_of"]
@@ -108,16 +108,15 @@ class Oid4vciIssuer:
         catalogue: Catalogue | None = None,
     ) -> None:
         settings = board.settings
-        if key_proofs is None and settings.environment != "development":
-            raise ConfigError(
-                "config.invalid",
-                "OpenID4VCI outside development needs an enrolment-backed key proof policy",
-            )
         self.board = board
         self.settings = settings
         self.endpoints = Endpoints.of(settings.public_url)
         self.catalogue = catalogue or default_catalogue()
-        self.key_proofs: KeyProofPolicy = key_proofs or ProofKeyTypes()
+        if key_proofs is None:
+            # Fail closed: outside development only enrolled keys may hold credentials.
+            development = settings.environment == "development"
+            key_proofs = ProofKeyTypes() if development else EnrolledKeys(board.store)
+        self.key_proofs: KeyProofPolicy = key_proofs
         self.grants = GrantStore(board.store)
         if nonces is None:
             # The c_nonces live in the board's own database, in the service kit's nonce table.

@@ -10,13 +10,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from issuer.board import open_board
-from issuer.oid4vci import Oid4vciIssuer
+from issuer.oid4vci import EnrolledKeys, Oid4vciIssuer, ProofKeyTypes
 from issuer.oid4vci.jwt_proofs import check_key_proof
 from issuer.settings import IssuerSettings
 from issuer.store import BoardEvent
 from tests.issuer.oid4vci.conftest import ISSUER, LDP, NOW, SD_JWT, SUBJECT, Setup
 from tests.issuer.oid4vci.wallet import Wallet, new_key
-from vc_core.errors import BoardError, ConfigError, OAuthError, RequestError
+from vc_core.errors import BoardError, OAuthError, RequestError
 
 
 def test_the_issuer_metadata_is_openid4vci_1_0(setup: Setup) -> None:
@@ -77,14 +77,15 @@ def test_an_offer_shows_its_secrets_only_where_they_belong(setup: Setup) -> None
     assert created.pre_authorized_code not in str(logged[-1].details)
 
 
-def test_outside_development_a_key_proof_policy_is_required(tmp_path: Path) -> None:
+def test_outside_development_only_enrolled_keys_are_accepted_by_default(tmp_path: Path) -> None:
     settings_ = IssuerSettings(data_dir=tmp_path, environment="development")
     board = open_board(settings_)
     try:
         production = board.settings.model_copy(update={"environment": "production"})
         board.settings = production
-        with pytest.raises(ConfigError):
-            Oid4vciIssuer(board)
+        assert isinstance(Oid4vciIssuer(board).key_proofs, EnrolledKeys)
+        board.settings = settings_
+        assert isinstance(Oid4vciIssuer(board).key_proofs, ProofKeyTypes)
     finally:
         board.close()
 
