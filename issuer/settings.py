@@ -56,6 +56,15 @@ class IssuerSettings(ServiceSettings):
     status_list_size: int = Field(default=131_072, ge=131_072, le=16 * 1024 * 1024)
     status_purposes: tuple[str, ...] = ("revocation", "suspension")
     max_body_bytes: int = Field(default=DEFAULT_LIMITS.max_bytes, gt=0, le=64 * 1024 * 1024)
+    # OpenID4VCI 1.0 (issuer.oid4vci): lifetimes in seconds, the transaction code's shape and
+    # tries, the largest batch one credential request may ask for, the ldp_vc cryptosuite.
+    oid4vci_offer_ttl: int = Field(default=900, ge=60, le=7 * 24 * 3600)
+    oid4vci_token_ttl: int = Field(default=300, ge=30, le=3600)
+    oid4vci_nonce_ttl: int = Field(default=300, ge=30, le=3600)
+    oid4vci_tx_code_length: int = Field(default=6, ge=4, le=10)
+    oid4vci_tx_code_attempts: int = Field(default=5, ge=1, le=20)
+    oid4vci_batch_size: int = Field(default=10, ge=1, le=100)
+    oid4vci_ldp_cryptosuite: Literal["ecdsa-sd-2023", "ecdsa-rdfc-2019"] = "ecdsa-sd-2023"
 
     @property
     def status_base_url(self) -> str:

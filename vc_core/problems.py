@@ -74,6 +74,7 @@ _BY_PREFIX: dict[str, tuple[int, Kind]] = {
     "server": (500, _C),
     "board": (409, _F),
     "wallet": (400, _F),
+    "oauth": (400, _F),
 }
 
 # Codes that differ from their prefix's default.
@@ -127,6 +128,7 @@ _EXCEPTIONS: dict[str, tuple[int, Kind]] = {
     "wallet.credential_unknown": (404, _F),
     "wallet.store_busy": (409, _F),
     "board.event_invalid": (422, _F),
+    "oauth.invalid_token": (401, _F),
 }
 
 
