@@ -184,9 +184,10 @@ def _key(key: str) -> str:
 
 
 def _string(text: str) -> str:
-    """A TOML basic string: JSON's escapes are TOML's, except that TOML has no ``\\/``."""
+    """A TOML basic string. Python's JSON escapes are TOML's (it never writes JSON's ``\\/``,
+    which TOML lacks), but for DEL, which TOML wants escaped."""
     escaped = json.dumps(text, ensure_ascii=False)
-    return escaped.replace("\\/", "/").replace("\x7f", "\\u007f")
+    return escaped.replace("\x7f", "\\u007f")
 
 
 def _atomic_write(path: Path, text: str) -> None:

@@ -82,7 +82,8 @@ async def challenges(
     request: Request, verifier: VerifierDep, settings: SettingsDep
 ) -> ChallengeResponse:
     body = await request.body()
-    asked = await read_model(request, ChallengeRequest) if body.strip() else ChallengeRequest()
+    # No body at all asks for a challenge for this verifier; anything else must be the JSON.
+    asked = await read_model(request, ChallengeRequest) if body else ChallengeRequest()
     domain = asked.domain or settings.audience
     if domain not in settings.allowed_domains:
         raise RequestError(

@@ -143,3 +143,10 @@ def test_json_text_in_a_string_is_not_a_credential(client: TestClient, world: Wo
     answer = client.post("/credentials/verify", json={"verifiableCredential": text})
     assert answer.status_code == 400
     assert answer.json()["code"] == "credential.malformed"
+
+
+def test_a_challenge_body_that_is_not_json_is_refused(client: TestClient) -> None:
+    """No body asks for a challenge for this verifier; a body of blanks is not JSON."""
+    assert client.post("/challenges").status_code == 201
+    answer = client.post("/challenges", content=b" ", headers={"Content-Type": "application/json"})
+    assert answer.status_code == 400
