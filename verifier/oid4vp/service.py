@@ -320,6 +320,24 @@ class Oid4vpService:
         # Not verified with no failed check (nothing could run): could not verify.
         return Response(transaction.id, verdict, failed or "verify.check_unavailable", redirect_uri)
 
+    def invitation(self, transaction_id: str, secret: str | None) -> tuple[str, str]:
+        """The authorization request of a transaction still waiting for its wallet, and its
+        QR code (SVG), for the page that created it (the holder of its read secret): the page
+        shows them again each time it looks for the answer."""
+        now = self._now()
+        transaction = self.transactions.get(transaction_id, now=now)
+        if not transaction.readable_with(secret):
+            raise Oid4vpError("oid4vp.secret_invalid")
+        if transaction.client_id.startswith("redirect_uri:"):
+            uri = authorization_uri(
+                transaction.client_id, by_value=self._claims(transaction, self._query(transaction))
+            )
+        else:
+            uri = authorization_uri(
+                transaction.client_id, request_uri=self.config.request_uri(transaction.id)
+            )
+        return uri, qr_svg(uri)
+
     def read(
         self, transaction_id: str, secret: str | None, response_code: str | None = None
     ) -> dict[str, Any]:

@@ -16,11 +16,13 @@ import time
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
 import uvicorn
 
+from tests.verifier.oid4vp.conftest import Asked, jwt_parts, present, respond
 from tests.verifier.world import T0, WHY, World, handler
 from verifier.http import VerifierSettings, create_app
 
@@ -169,3 +171,31 @@ def test_the_page_switches_to_english(browser: webdriver.Chrome, served: str) ->
     browser.find_element(By.LINK_TEXT, "English").click()
     assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "en"
     assert browser.find_element(By.TAG_NAME, "h1").text == "Qualification check"
+
+
+def test_a_clerk_asks_a_wallet_and_the_page_shows_the_answer(
+    browser: webdriver.Chrome, served: str, world: World
+) -> None:
+    """Issue 12, Done 3: the clerk starts a request, a wallet answers, the page shows 有効."""
+    browser.get(served + "/")
+    browser.find_element(By.ID, "ask").click()
+    WebDriverWait(browser, 30).until(expected_conditions.presence_of_element_located((By.ID, "qr")))
+    _shot(browser, "page-waiting.png")
+    link = browser.find_element(By.ID, "same-device").get_attribute("href")
+    assert link is not None and link.startswith("openid4vp://")
+    # The holder's wallet (here, the test) fetches the signed request and answers it.
+    request_uri = parse_qs(urlsplit(link).query)["request_uri"][0]
+    token = httpx.get(served + urlsplit(request_uri).path).text
+    header, request = jwt_parts(token)
+    asked = Asked({"id": ""}, header, request, token)
+    sd_jwt, _ = world.sd_jwt()
+    with httpx.Client(base_url=served) as wallet:
+        answer = respond(wallet, asked, present(world, asked, sd_jwt))  # type: ignore[arg-type]
+    assert answer.status_code == 200, answer.text
+    WebDriverWait(browser, 30).until(
+        expected_conditions.presence_of_element_located((By.ID, "verdict"))
+    )
+    assert browser.find_element(By.ID, "headline").text == "有効"
+    facts = browser.find_element(By.ID, "facts").text
+    assert "山田 花子" in facts and "1234567" in facts
+    _shot(browser, "page-answered.png")

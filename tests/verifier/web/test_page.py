@@ -4,12 +4,15 @@ licence, for a file that is not a credential, in Japanese and in English.
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import timedelta
+from urllib.parse import parse_qs, urlsplit
 
 from starlette.testclient import TestClient
 
 from tests.verifier.http.conftest import challenge
+from tests.verifier.oid4vp.conftest import Asked, jwt_parts, present, respond
 from tests.verifier.world import T0, WHY, World
 
 
@@ -90,3 +93,54 @@ def test_what_is_not_a_credential_is_told_plainly_never_a_500(client: TestClient
     assert status == 400 and "ファイルを選ぶか" in text
     assert client.get("/static/../app.py").status_code == 404
     assert client.get("/static/page.css").status_code == 200
+
+
+# -- Asking the holder's wallet (OpenID4VP) ------------------------------------------------------
+
+
+def _wallet_side(client: TestClient, link: str, transaction: str) -> Asked:
+    """What the holder's wallet does with the page's link: fetch the signed request."""
+    query = parse_qs(urlsplit(link).query)
+    fetched = client.get(urlsplit(query["request_uri"][0]).path)
+    assert fetched.status_code == 200
+    header, request = jwt_parts(fetched.text)
+    return Asked({"id": transaction}, header, request, fetched.text)
+
+
+def _ask(client: TestClient, **form: str) -> tuple[str, str]:
+    started = client.post("/ask", data={"lang": "ja", **form}, follow_redirects=False)
+    assert started.status_code == 303, started.text
+    location = started.headers["location"]
+    cookie = started.headers["set-cookie"]
+    assert "HttpOnly" in cookie and "SameSite=strict" in cookie
+    transaction = location.split("?")[0].rsplit("/", 1)[1]
+    waiting = client.get(location)
+    assert waiting.status_code == 200 and 'http-equiv="refresh"' in waiting.text
+    assert 'src="data:image/svg+xml;base64,' in waiting.text
+    link = re.search(r'href="(openid4vp://[^"]+)"', waiting.text)
+    assert link is not None
+    return transaction, html.unescape(link.group(1))
+
+
+def test_the_clerk_asks_the_wallet_and_reads_the_answer(client: TestClient, world: World) -> None:
+    transaction, link = _ask(client)
+    asked = _wallet_side(client, link, transaction)
+    sd_jwt, _ = world.sd_jwt()
+    assert respond(client, asked, present(world, asked, sd_jwt)).status_code == 200
+    text = _text(client.get(f"/ask/{transaction}?lang=ja").text)
+    assert "有効" in text and "確認できました" in text
+    assert "山田 花子" in text and "1234567" in text and "厚生労働大臣" in text
+    assert "生年月日" not in text  # not asked for, so not shown
+
+
+def test_only_the_browser_that_asked_reads_the_answer(client: TestClient, world: World) -> None:
+    transaction, _ = _ask(client)
+    client.cookies.clear()
+    answer = client.get(f"/ask/{transaction}")
+    assert answer.status_code == 404
+    assert "このブラウザで作られたものではありません" in answer.text
+
+
+def test_a_request_for_an_unknown_qualification_is_refused_plainly(client: TestClient) -> None:
+    answer = client.post("/ask", data={"qualification": "wizard"}, follow_redirects=False)
+    assert answer.status_code == 400 and "依頼を作れませんでした" in answer.text
