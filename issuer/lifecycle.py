@@ -846,9 +846,29 @@ class Lifecycle:
     # revocation
 
     def _revoke_subject(self, order: _Order, code: ReasonCode, work: _Work) -> None:
+        # Nothing issued yet: the standing alone keeps the subject from being issued.
+        work.changes.extend(self._revoke(order, code, subject_id=order.subject_id))
+
+    def _revoke_instances(
+        self, order: _Order, credential_ids: Iterable[str], code: ReasonCode, work: _Work
+    ) -> None:
+        for credential_id in credential_ids:
+            work.changes.extend(self._revoke(order, code, credential_id=credential_id))
+            work.superseded.append(credential_id)
+
+    def _revoke(
+        self,
+        order: _Order,
+        code: ReasonCode,
+        *,
+        credential_id: str | None = None,
+        subject_id: str | None = None,
+    ) -> tuple[StatusChange, ...]:
+        """The registry's revocation; none for a subject or credential without status."""
         try:
-            found = self.board.registry.revoke(
-                subject_id=order.subject_id,
+            return self.board.registry.revoke(
+                credential_id=credential_id,
+                subject_id=subject_id,
                 code=code,
                 reason=order.reason(_LABEL_OF_CODE[code]),
                 legal_basis=order.legal_basis,
@@ -857,27 +877,7 @@ class Lifecycle:
         except StatusError as exc:
             if exc.code != "status.credential_unknown":
                 raise
-            found = ()  # Nothing issued yet: the standing alone keeps it from being issued.
-        work.changes.extend(found)
-
-    def _revoke_instances(
-        self, order: _Order, credential_ids: Iterable[str], code: ReasonCode, work: _Work
-    ) -> None:
-        for credential_id in credential_ids:
-            try:
-                found = self.board.registry.revoke(
-                    credential_id=credential_id,
-                    code=code,
-                    reason=order.reason(_LABEL_OF_CODE[code]),
-                    legal_basis=order.legal_basis,
-                    actor=order.actor,
-                )
-            except StatusError as exc:
-                if exc.code != "status.credential_unknown":
-                    raise
-                found = ()
-            work.changes.extend(found)
-            work.superseded.append(credential_id)
+            return ()
 
     # issuance
 
