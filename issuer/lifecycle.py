@@ -1058,11 +1058,16 @@ class LifecycleScheduler:
     credentials are set to what all their schedules say at that moment) and republishes every
     stale list (:meth:`~issuer.status.publish.StatusPublisher.publish_due`). Several processes
     may each run one on the same database: they converge on the same bits. The HTTP app starts
-    it in its lifespan (``with LifecycleScheduler(board, 60):``). A failed round is logged (its
-    error code only) and the next one tries again.
+    it in its lifespan (``with LifecycleScheduler(board):``), every ``lifecycle_tick_seconds``
+    of the board's settings unless ``interval`` is given. A failed round is logged (its error
+    code only) and the next one tries again.
     """
 
-    def __init__(self, board: Board, interval: float = 60.0, *, actor: str = "scheduler") -> None:
+    def __init__(
+        self, board: Board, interval: float | None = None, *, actor: str = "scheduler"
+    ) -> None:
+        if interval is None:
+            interval = board.settings.lifecycle_tick_seconds
         if interval <= 0:
             raise BoardError("board.event_invalid", "the scheduler's interval must be positive")
         self.board = board

@@ -56,6 +56,8 @@ class IssuerSettings(ServiceSettings):
     status_list_size: int = Field(default=131_072, ge=131_072, le=16 * 1024 * 1024)
     status_purposes: tuple[str, ...] = ("revocation", "suspension")
     max_body_bytes: int = Field(default=DEFAULT_LIMITS.max_bytes, gt=0, le=64 * 1024 * 1024)
+    #: How often the lifecycle scheduler applies due suspensions and republishes stale lists.
+    lifecycle_tick_seconds: float = Field(default=60.0, gt=0, le=86_400)
 
     @property
     def status_base_url(self) -> str:

@@ -8,6 +8,7 @@ import sys
 import threading
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -15,7 +16,7 @@ from issuer.board import Board
 from issuer.lifecycle import Lifecycle, LifecycleScheduler, jst_moment
 from tests.issuer.lifecycle.conftest import ACTOR, BASIS, SUBJECT, first_issue, published
 from vc_core.clock import FixedClock
-from vc_core.errors import BoardError
+from vc_core.errors import BoardError, StatusError
 
 START, END = date(2026, 7, 1), date(2026, 10, 1)
 _ROOT = Path(__file__).resolve().parents[3]
@@ -104,3 +105,29 @@ def test_several_processes_ticking_at_once_apply_each_change_once(
     )
     for instance in instances:
         assert published(board, instance.credential_id, "suspension") == 1
+
+
+def test_the_interval_comes_from_the_settings(board: Board) -> None:
+    assert LifecycleScheduler(board).interval == board.settings.lifecycle_tick_seconds == 60
+
+
+def test_a_failed_round_does_not_end_the_thread(
+    board: Board, lifecycle: Lifecycle, clock: FixedClock
+) -> None:
+    instance = first_issue(board)
+    _suspend(lifecycle)
+    clock.set(jst_moment(START))
+    real = board.registry.tick
+    failing = {"left": 2}
+
+    def tick(*, actor: str = "tick") -> Any:
+        if failing["left"]:
+            failing["left"] -= 1
+            raise StatusError("status.storage_failed", "the database is away")
+        return real(actor=actor)
+
+    board.registry.tick = tick  # type: ignore[method-assign]
+    with LifecycleScheduler(board, interval=0.01) as scheduler:
+        assert _rounds_reach(scheduler, 1)
+    assert scheduler.failures == 2
+    assert published(board, instance.credential_id, "suspension") == 1
