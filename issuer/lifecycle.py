@@ -354,11 +354,12 @@ class Lifecycle:
             return done
         self._standing(stored, (_ISSUABLE,), "a reinstatement")
         open_ids = [s.id for s in self._open_schedules(subject_id)]
-        if not open_ids:
+        ended = self._ended_by(order)  # By an interrupted run of this order.
+        if not open_ids and not ended:
             raise BoardError("board.event_invalid", f"{subject_id} has no suspension to lift")
         work = _Work()
-        self._end_schedules(order, open_ids, "reinstate", work)
-        return self._finish(order, stored, work, None, {"schedules": open_ids})
+        self._end_schedules(order, open_ids, work)
+        return self._finish(order, stored, work, None, {"schedules": sorted({*open_ids, *ended})})
 
     def stay(
         self,
@@ -382,9 +383,10 @@ class Lifecycle:
         if stayed is not None and stayed.action == ACTIONS["suspend"]:
             self._standing(stored, (_ISSUABLE,), "a stay of a suspension")
             schedule_id = int(stayed.details["scheduleId"])
-            if schedule_id not in {s.id for s in self._open_schedules(subject_id)}:
+            if schedule_id in {s.id for s in self._open_schedules(subject_id)}:
+                self._end_schedules(order, [schedule_id], work)
+            elif schedule_id not in self._ended_by(order):
                 raise BoardError("board.event_invalid", f"{stayed_order_id} is over already")
-            self._end_schedules(order, [schedule_id], "reinstate", work)
             return self._finish(order, stored, work, None, details)
         if stayed is not None and stayed.action == ACTIONS["revoke"]:
             if stored.standing not in _STANDING_OF_CODE.values():
@@ -807,14 +809,24 @@ class Lifecycle:
 
         return registry.transact(ahead)
 
-    def _end_schedules(
-        self, order: _Order, schedule_ids: Sequence[int], action: str, work: _Work
-    ) -> None:
-        """End the named schedules now (cancel those not begun) and set the subject's
-        credentials to what their remaining schedules say, audited as ``action``."""
+    def _ended_by(self, order: _Order) -> list[int]:
+        """The schedules ``order`` ended already (its ``unschedule`` audit lines)."""
+        return [
+            line.schedule_id
+            for line in self.board.registry.audit_log(subject_id=order.subject_id)
+            if line.action == "unschedule"
+            and line.schedule_id is not None
+            and (line.reason or "").endswith(order.tag)
+        ]
+
+    def _end_schedules(self, order: _Order, schedule_ids: Sequence[int], work: _Work) -> None:
+        """End the named schedules now (cancel those not begun; an ``unschedule`` audit line
+        each) and set the subject's credentials to what their remaining schedules say."""
+        if not schedule_ids:
+            return
         registry = self.board.registry
         cause = rules.cause_of(
-            action,
+            "reinstate",
             reason=order.reason(LABELS[order.action][0]),
             legal_basis=order.legal_basis,
             actor=order.actor,
@@ -831,6 +843,19 @@ class Lifecycle:
             for row in rows:
                 row.ends_at = rules.cancelled_end(row.starts_at, now)
                 row.started = row.ended = True
+                session.add(
+                    AuditRow(
+                        at=now,
+                        actor=order.actor,
+                        action="unschedule",
+                        subject_id=order.subject_id,
+                        purpose="suspension",
+                        new_value=0,
+                        reason=cause.reason,
+                        legal_basis=order.legal_basis,
+                        schedule_id=row.id,
+                    )
+                )
             session.flush()
             credentials = list(
                 session.scalars(
@@ -964,14 +989,27 @@ class Lifecycle:
         binding: Callable[[IssuedInstance], HolderBinding | None],
         work: _Work,
     ) -> None:
-        """Issue a replacement of each old instance, then revoke the old ones (superseded):
-        the holder is never left without a valid credential."""
+        """Issue one replacement per form and holder binding the old instances had, then
+        revoke the old ones (superseded): the holder is never left without a valid credential.
+        Each replacement's issuance key names its order, form and holder key, so a retry finds
+        it whichever old instances are still to be revoked."""
+        groups: dict[str, IssuedInstance] = {}
         for old in olds:
+            bound = binding(old)
+            holder = _holder_id(old)
+            if bound is not None:
+                who = jwk_thumbprint(dict(bound.jwk))
+            elif holder is not None:
+                who = hashlib.sha256(holder.encode()).hexdigest()[:43]
+            else:
+                who = "unbound"
+            groups.setdefault(f"{old.form}:{who}", old)
+        for name, old in groups.items():
             work.issued.append(
                 self._issue(
                     order,
                     stored,
-                    key=issuance_key(order.order_id, old.credential_id),
+                    key=issuance_key(order.order_id, name),
                     form=old.form,
                     binding=binding(old),
                     holder_id=_holder_id(old),

@@ -11,7 +11,7 @@ import pytest
 
 from issuer.board import Board
 from issuer.jose_forms import HolderBinding
-from issuer.lifecycle import Lifecycle, binding_of, issuance_key
+from issuer.lifecycle import Lifecycle, OrderOutcome, binding_of, issuance_key
 from issuer.status.messages import ReasonCode
 from tests.issuer.lifecycle.conftest import (
     ACTOR,
@@ -25,12 +25,12 @@ from tests.issuer.lifecycle.conftest import (
 )
 from vc_core.clock import FixedClock
 from vc_core.errors import BoardError, SchemaError
-from vc_core.keys import SoftwareKey, generate_key, public_jwk
+from vc_core.keys import SoftwareKey, generate_key, jwk_thumbprint, public_jwk
 
 RENAME_BASIS = "保健師助産師看護師法施行令第3条"
 
 
-def _rename(lifecycle: Lifecycle, order_id: str = "n-1", **changes: str) -> object:
+def _rename(lifecycle: Lifecycle, order_id: str = "n-1", **changes: str) -> OrderOutcome:
     return lifecycle.rename(
         SUBJECT,
         changes or {"family_name": "新姓"},
@@ -63,7 +63,9 @@ def test_a_name_change_reissues_each_instance_and_supersedes_the_old(
         assert new.record_version == 2
         assert published(board, new.credential_id, "revocation") == 0
     new_sd = by_form["dc+sd-jwt"]
-    assert new_sd.issuance_key == issuance_key("n-1", sd.credential_id)
+    assert new_sd.issuance_key == issuance_key(
+        "n-1", "dc+sd-jwt:" + jwk_thumbprint(public_jwk(holder_key.public_key))
+    )
     binding = binding_of(new_sd)
     assert binding is not None and binding.jwk == public_jwk(holder_key.public_key)
     old_body, new_body = json.loads(di.body), json.loads(by_form["ecdsa-rdfc-2019"].body)
@@ -86,8 +88,8 @@ def test_a_retried_name_change_issues_nothing_twice(board: Board, lifecycle: Lif
     first_issue(board)
     once = _rename(lifecycle)
     again = _rename(lifecycle)
-    assert again.repeated  # type: ignore[attr-defined]
-    assert again.issued == once.issued  # type: ignore[attr-defined]
+    assert again.repeated
+    assert again.issued == once.issued
     assert len(board.store.credentials_of(SUBJECT)) == 2
     assert len(lifecycle_events(board)) == 1
 
@@ -104,7 +106,7 @@ def test_a_name_change_interrupted_after_issuing_is_finished_once(
     assert len(board.store.credentials_of(SUBJECT)) == 2  # The new one, stored.
     outcome = _rename(lifecycle)
     assert len(board.store.credentials_of(SUBJECT)) == 2  # Not issued again.
-    assert outcome.superseded == (old.credential_id,)  # type: ignore[attr-defined]
+    assert outcome.superseded == (old.credential_id,)
     assert board.registry.status(old.credential_id)["revocation"] == 1
 
 
@@ -246,3 +248,19 @@ def test_a_revoked_licence_gets_no_replacement(board: Board, lifecycle: Lifecycl
         lifecycle.replace_instance(old.credential_id, actor="holder", order_id="dev-1")
     assert refused.value.code == "board.not_issuable"
     assert len(board.store.credentials_of(SUBJECT)) == 1
+
+
+def test_two_instances_of_one_form_and_key_get_one_replacement(
+    board: Board, lifecycle: Lifecycle, holder_key: SoftwareKey
+) -> None:
+    """ "For each form the holder had": a re-download left two live copies of one binding."""
+    one = first_issue(board, holder=holder_key)
+    two = first_issue(board, holder=holder_key, name="again")
+    other_key = first_issue(board, holder=generate_key("p256"), name="tablet")
+    outcome = _rename(lifecycle)
+    assert len(outcome.issued) == 2
+    assert set(outcome.superseded) == {
+        one.credential_id,
+        two.credential_id,
+        other_key.credential_id,
+    }

@@ -303,3 +303,25 @@ def test_a_stay_of_an_unknown_order_is_refused(board: Board, lifecycle: Lifecycl
         )
     assert refused.value.code == "board.event_invalid"
     assert lifecycle_events(board) == []
+
+
+def test_an_interrupted_reinstatement_is_finished_by_its_retry(
+    board: Board, lifecycle: Lifecycle
+) -> None:
+    instance = first_issue(board)
+    _suspend(lifecycle, starts=date(2026, 5, 1))
+    real_log = board.store.log
+    board.store.log = lambda event: (_ for _ in ()).throw(RuntimeError("killed"))  # type: ignore[method-assign]
+    with pytest.raises(RuntimeError):
+        lifecycle.reinstate(SUBJECT, legal_basis=BASIS, actor=ACTOR, order_id="lift-1")
+    board.store.log = real_log  # type: ignore[method-assign]
+    assert board.registry.status(instance.credential_id)["suspension"] == 0
+    outcome = lifecycle.reinstate(SUBJECT, legal_basis=BASIS, actor=ACTOR, order_id="lift-1")
+    assert not outcome.repeated and outcome.event.details["schedules"] == [
+        s.id for s in board.registry.schedules(subject_id=SUBJECT)
+    ]
+    unscheduled = [
+        a for a in board.registry.audit_log(subject_id=SUBJECT) if a.action == "unschedule"
+    ]
+    assert len(unscheduled) == 1 and unscheduled[0].legal_basis == BASIS
+    assert len(lifecycle_events(board)) == 2
