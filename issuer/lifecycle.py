@@ -793,17 +793,7 @@ class Lifecycle:
             session.add(row)
             session.flush()
             session.add(
-                AuditRow(
-                    at=now,
-                    actor=order.actor,
-                    action="schedule",
-                    subject_id=order.subject_id,
-                    purpose="suspension",
-                    new_value=int(code),
-                    reason=reason,
-                    legal_basis=order.legal_basis,
-                    schedule_id=row.id,
-                )
+                _schedule_line(order, "schedule", row.id, value=int(code), reason=reason, now=now)
             )
             return schedule_of(row)
 
@@ -844,16 +834,8 @@ class Lifecycle:
                 row.ends_at = rules.cancelled_end(row.starts_at, now)
                 row.started = row.ended = True
                 session.add(
-                    AuditRow(
-                        at=now,
-                        actor=order.actor,
-                        action="unschedule",
-                        subject_id=order.subject_id,
-                        purpose="suspension",
-                        new_value=0,
-                        reason=cause.reason,
-                        legal_basis=order.legal_basis,
-                        schedule_id=row.id,
+                    _schedule_line(
+                        order, "unschedule", row.id, value=0, reason=cause.reason, now=now
                     )
                 )
             session.flush()
@@ -1071,6 +1053,23 @@ def _code(code: int, allowed: frozenset[ReasonCode], what: str) -> ReasonCode:
         names = ", ".join(str(int(c)) for c in sorted(allowed))
         raise BoardError("board.event_invalid", f"{what} carries reason code {names}, not {code}")
     return reason
+
+
+def _schedule_line(
+    order: _Order, action: str, schedule_id: int, *, value: int, reason: str | None, now: datetime
+) -> AuditRow:
+    """The registry audit line of a schedule an order made or ended."""
+    return AuditRow(
+        at=now,
+        actor=order.actor,
+        action=action,
+        subject_id=order.subject_id,
+        purpose="suspension",
+        new_value=value,
+        reason=reason,
+        legal_basis=order.legal_basis,
+        schedule_id=schedule_id,
+    )
 
 
 def _day(moment: datetime) -> str:
