@@ -71,6 +71,17 @@ def test_every_order_kind_runs(board: Board, lifecycle: Lifecycle) -> None:
         "lifecycle.deceased",
     ]
     assert board.registry.status(old.credential_id)["revocation"] == 1
+    events = [e for e in board.store.iter_events(subject_id=SUBJECT) if e.action in actions]
+    assert [e.details["orderId"] for e in events] == [f"o-{n}" for n in range(len(bodies))]
+    assert all(e.actor == ACTOR and e.legal_basis for e in events)
+    audited = {
+        (line.reason or "").rsplit("[order ", 1)[-1].rstrip("]")
+        for line in board.registry.audit_log(subject_id=SUBJECT)
+        if line.action != "allocate"
+    }
+    # Every order that changed status is in the registry's audit log, under its own id (the
+    # wallet-mode renewal and the stay of a revocation, which issued anew, changed none).
+    assert {"o-0", "o-1", "o-2", "o-4", "o-6", "o-8"} <= audited
 
 
 def test_a_replacement_body_names_the_new_key(board: Board, lifecycle: Lifecycle) -> None:
