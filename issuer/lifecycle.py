@@ -507,7 +507,7 @@ class Lifecycle:
             actor,
             order_id,
             forms=list(forms),
-            holder=None if binding is None else jwk_thumbprint(dict(binding.jwk)),
+            holder=None if binding is None else _thumbprint(binding),
         )
         stored = self._known(subject_id)
         if (done := self._done(order, stored)) is not None:
@@ -532,7 +532,9 @@ class Lifecycle:
         superseded. Wallet mode: the wallet key is unchanged; the event is recorded."""
         if mode not in ("card", "wallet"):
             raise BoardError("board.event_invalid", f"unknown holder mode {mode!r}")
-        key = jwk_thumbprint(dict(binding.jwk))
+        if mode == "card" and binding.x5t_s256 is None:
+            raise BoardError("board.event_invalid", "a card binding names its certificate")
+        key = _thumbprint(binding)
         order = self._order(
             "renew_binding", subject_id, legal_basis, actor, order_id, mode=mode, holder=key
         )
@@ -560,7 +562,7 @@ class Lifecycle:
         old = self.board.store.credential(credential_id)
         if old is None:
             raise BoardError("board.record_unknown", f"no issued credential {credential_id}")
-        holder = None if binding is None else jwk_thumbprint(dict(binding.jwk))
+        holder = None if binding is None else _thumbprint(binding)
         order = self._order(
             "replace",
             old.subject_id,
@@ -1042,6 +1044,17 @@ class Lifecycle:
                     holder_mode=None if old is None else old.holder_mode,
                 )
             )
+
+
+def _thumbprint(binding: HolderBinding) -> str:
+    """The RFC 7638 thumbprint of a holder's public key; a private or unusable JWK is
+    ``board.event_invalid``."""
+    if "d" in binding.jwk:
+        raise BoardError("board.event_invalid", "a holder key is given as a public JWK")
+    try:
+        return jwk_thumbprint(dict(binding.jwk))
+    except (ShikakuError, KeyError, ValueError) as exc:
+        raise BoardError("board.event_invalid", "the holder key is not a usable JWK") from exc
 
 
 def _code(code: int, allowed: frozenset[ReasonCode], what: str) -> ReasonCode:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from typing import Literal
 
 import pytest
 
@@ -194,7 +195,7 @@ def test_a_renewed_card_certificate_rebinds_card_instances(
 ) -> None:
     card = first_issue(board, holder=generate_key("p256"), mode="card")
     wallet = first_issue(board, holder=generate_key("p256"), mode="wallet", name="w")
-    renewed = HolderBinding.of_key(generate_key("p256").public_key)
+    renewed = HolderBinding(public_jwk(generate_key("p256").public_key), "x5t-of-the-new-cert")
     outcome = lifecycle.renew_binding(
         SUBJECT, renewed, "card", actor="enrolment", order_id="jpki-1"
     )
@@ -264,3 +265,22 @@ def test_two_instances_of_one_form_and_key_get_one_replacement(
         two.credential_id,
         other_key.credential_id,
     }
+
+
+@pytest.mark.parametrize(
+    ("binding", "mode"),
+    [
+        (HolderBinding(public_jwk(generate_key("p256").public_key)), "card"),  # No certificate.
+        (HolderBinding({"kty": "EC", "crv": "P-256", "x": "AA", "y": "AA", "d": "AA"}), "wallet"),
+        (HolderBinding({"kty": "nonsense"}), "wallet"),
+    ],
+)
+def test_a_bad_renewed_binding_is_refused(
+    board: Board, lifecycle: Lifecycle, binding: HolderBinding, mode: Literal["card", "wallet"]
+) -> None:
+    old = first_issue(board, holder=generate_key("p256"), mode="card")
+    with pytest.raises(BoardError) as refused:
+        lifecycle.renew_binding(SUBJECT, binding, mode, actor="enrolment", order_id="j")
+    assert refused.value.code == "board.event_invalid"
+    assert board.store.credentials_of(SUBJECT) == (old,)
+    assert lifecycle_events(board) == []
