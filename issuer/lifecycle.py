@@ -22,17 +22,20 @@ number). Giving the same order again does nothing twice: its event is found and 
 event) is finished by the retry, because each step is idempotent on its own — the registry
 leaves a revoked credential alone, a suspension schedule is named after its order, and a
 replacement credential is found by its issuance key. The same ``order_id`` given again for the
-same subject with other contents is ``board.event_invalid``.
+same subject with other contents is ``board.event_invalid``. Order ids are looked up among the
+subject's own events: an order naming several holders is given to each of them.
 
 What each order does:
 
 - :meth:`Lifecycle.suspend` (業務停止 / 医業停止 / 業務禁止: reason code 1; 名称使用停止: 2)
   schedules a suspension of the subject's every instance from its first day until the day the
-  licence is valid again; instances issued while it lasts start suspended. A date is a
-  Japanese calendar day (midnight JST). :class:`LifecycleScheduler` applies and lifts it.
+  licence is valid again; instances issued while it lasts start suspended (also when the
+  subject had none yet: the schedule is then stored on its own, with its audit line). A date
+  is a Japanese calendar day (midnight JST). :class:`LifecycleScheduler` applies and lifts it.
 - :meth:`Lifecycle.reinstate` ends every current or future suspension now (the order is
-  withdrawn or shortened); :meth:`Lifecycle.stay` is a court's stay (執行停止) of one earlier
-  order: a stayed suspension ends now; a stayed revocation cannot be undone in the status
+  withdrawn or shortened), each schedule it ends audited as ``unschedule`` under the order;
+  :meth:`Lifecycle.stay` is a court's stay (執行停止) of one earlier order: a stayed
+  suspension ends now (that schedule only); a stayed revocation cannot be undone in the status
   lists (revocation is irreversible), so the stay gives the holder new credentials with new
   indexes, as a re-licence does, and the standing goes back to registered. When the stay ends
   and the order stands, the board gives the order again (a new ``order_id``).
@@ -41,8 +44,9 @@ What each order does:
   later issuance with ``board.not_issuable``. :meth:`Lifecycle.record_death` revokes with
   reason 4 (死亡) and moves the standing to deceased.
 - :meth:`Lifecycle.rename` (籍訂正: name or 本籍 change) stores the record's new version and
-  reissues each live instance (same ``licenseNumber`` and ``awardedDate``, a new
-  ``validFrom``, the same holder binding), then revokes the old ones with reason 6
+  issues one new credential per form and holder key the live instances had (same
+  ``licenseNumber`` and ``awardedDate``, a new ``validFrom``, the same holder binding, read
+  from the old instance's ``cnf``), then revokes the old ones with reason 6
   (再発行により無効). :meth:`Lifecycle.on_record_changed` does the same for a register import
   that found a changed row.
 - :meth:`Lifecycle.relicense` (再免許) returns a revoked licence to registered and issues new
