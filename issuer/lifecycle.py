@@ -489,6 +489,18 @@ class Lifecycle:
             return done
         return self._reissue_changed(order, current, previous_version=previous_version)
 
+    def catch_up(self, subject_id: str) -> OrderOutcome | None:
+        """Reissue ``subject_id``'s live instances built from an older record version, when
+        the register import's call of :meth:`on_record_changed` did not happen (the process
+        died after its commit); None when every live instance is current."""
+        current = self._known(subject_id)
+        if current.version <= 1:
+            return None
+        for instance in self.board.store.credentials_of(subject_id):
+            if instance.record_version < current.version and not self._revoked(instance):
+                return self.on_record_changed(current, instance.record_version)
+        return None
+
     # -- 再免許, JPKI renewal, new device ----------------------------------------------------
 
     def relicense(
@@ -905,17 +917,17 @@ class Lifecycle:
     def _live(self, subject_id: str, order: _Order) -> list[IssuedInstance]:
         """The subject's instances not revoked, other than those ``order`` issued."""
         mine = issuance_key(order.order_id, "")
-        live = []
-        for instance in self.board.store.credentials_of(subject_id):
-            if instance.issuance_key.startswith(mine):
-                continue
-            try:
-                revoked = self.board.registry.status(instance.credential_id).get("revocation", 0)
-            except StatusError:
-                revoked = 0  # Issued without status: nothing to read, treated as live.
-            if not revoked:
-                live.append(instance)
-        return live
+        return [
+            instance
+            for instance in self.board.store.credentials_of(subject_id)
+            if not instance.issuance_key.startswith(mine) and not self._revoked(instance)
+        ]
+
+    def _revoked(self, instance: IssuedInstance) -> bool:
+        try:
+            return bool(self.board.registry.status(instance.credential_id).get("revocation", 0))
+        except StatusError:
+            return False  # Issued without status: nothing to read, treated as live.
 
     def _issue(
         self,

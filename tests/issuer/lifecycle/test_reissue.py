@@ -284,3 +284,13 @@ def test_a_bad_renewed_binding_is_refused(
     assert refused.value.code == "board.event_invalid"
     assert board.store.credentials_of(SUBJECT) == (old,)
     assert lifecycle_events(board) == []
+
+
+def test_a_change_whose_hook_never_ran_is_caught_up(board: Board, lifecycle: Lifecycle) -> None:
+    old = first_issue(board)
+    assert lifecycle.catch_up(SUBJECT) is None  # Current.
+    board.store.put_record(record("7000001", given_name="新名"), actor="import")  # No hook.
+    done = lifecycle.catch_up(SUBJECT)
+    assert done is not None and done.superseded == (old.credential_id,)
+    assert lifecycle.catch_up(SUBJECT) is None
+    assert len(board.store.credentials_of(SUBJECT)) == 2
