@@ -122,14 +122,6 @@ def published_token(board: Board, credential_id: str, purpose: str) -> int:
     return token.status_list.get(entry.status_list_index)
 
 
-def stored_version(board: Board, credential_id: str, purpose: str) -> int:
-    """The version of the publication stored for the credential's list (no republishing)."""
-    entry = next(e for e in board.registry.entries(credential_id) if e.status_purpose == purpose)
-    return next(
-        info.version for info in board.registry.lists() if info.url == entry.status_list_credential
-    )
-
-
 def lifecycle_events(board: Board, subject: str = SUBJECT) -> list[Any]:
     return [
         e for e in board.store.iter_events(subject_id=subject) if e.action.startswith("lifecycle.")
