@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import typer
 
-from cli import issuer_keys
+from cli import issuer_keys, issuer_lifecycle
 
 __all__ = ["app"]
 
@@ -19,3 +19,4 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 issuer_keys.add_commands(app)
+issuer_lifecycle.add_commands(app)

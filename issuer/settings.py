@@ -65,6 +65,8 @@ class IssuerSettings(ServiceSettings):
     oid4vci_tx_code_attempts: int = Field(default=5, ge=1, le=20)
     oid4vci_batch_size: int = Field(default=10, ge=1, le=100)
     oid4vci_ldp_cryptosuite: Literal["ecdsa-sd-2023", "ecdsa-rdfc-2019"] = "ecdsa-sd-2023"
+    #: How often the lifecycle scheduler applies due suspensions and republishes stale lists.
+    lifecycle_tick_seconds: float = Field(default=60.0, gt=0, le=86_400)
 
     @property
     def status_base_url(self) -> str:
