@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from issuer.identity import Identity, identity_of
 from issuer.service import Issuer
 from issuer.settings import IssuerSettings
 from issuer.status import RegistryConfig, StatusRegistry
@@ -39,6 +40,11 @@ class Board:
     @property
     def did(self) -> str:
         return self.publisher.issuer
+
+    @property
+    def identity(self) -> Identity:
+        """The board's DID and verification method (did:key, or did:web of its host)."""
+        return identity_of(self.issuer.signer, self.settings.did_method, self.settings.public_url)
 
     @property
     def profile(self) -> IssuerProfile:
@@ -90,6 +96,20 @@ def open_board(
     except BaseException:
         store.close()
         raise
-    publisher = StatusPublisher(registry, signer=signer, loader=loader)
-    issuer = Issuer(signer=signer, registry=registry, loader=loader, clock=clock)
+    # A did:web board signs its lists and credentials as the did:web of its host.
+    identity = identity_of(signer, settings.did_method, settings.public_url)
+    publisher = StatusPublisher(
+        registry,
+        signer=signer,
+        issuer=identity.did,
+        verification_method=identity.verification_method,
+        loader=loader,
+    )
+    issuer = Issuer(
+        signer=signer,
+        registry=registry,
+        loader=loader,
+        clock=clock,
+        verification_method=identity.verification_method,
+    )
     return Board(settings, store, registry, publisher, issuer, clock)

@@ -13,7 +13,9 @@ holds for every caller:
   :func:`issuer.jose_forms.issue_jose_credential` with the holder binding and status.
 
 A credential without an ``issuer`` gets the signing key's did:key (as the W3C suites expect:
-the issuer ``id`` is the key that really signs).
+the issuer ``id`` is the key that really signs). A board that signs as a did:web passes its
+``verification_method`` (``did:web:…#<key id>``): the proof (or the JOSE ``kid``) names it,
+and a credential without an ``issuer`` gets that DID instead.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ __all__ = [
     "JOSE_FORMS",
     "mandatory_pointers",
     "secure",
+    "signer_did",
     "with_issuer",
 ]
 
@@ -77,21 +80,30 @@ def _qualification(credential: Mapping[str, Any]) -> str | None:
     return code
 
 
-def with_issuer(credential: Mapping[str, Any], signer: Signer) -> dict[str, Any]:
-    """``credential`` with the signing key's did:key as its issuer when it names none: an
-    Open Badges ``Profile`` where the credential speaks Open Badges (the JP profile requires
-    one), else the DID itself."""
+def with_issuer(
+    credential: Mapping[str, Any], signer: Signer, verification_method: str | None = None
+) -> dict[str, Any]:
+    """``credential`` with the signer's DID as its issuer when it names none: an Open Badges
+    ``Profile`` where the credential speaks Open Badges (the JP profile requires one), else
+    the DID itself. The DID is the one of ``verification_method``, else the key's did:key."""
     if not isinstance(credential, Mapping):
         raise CredentialError("credential.malformed", "a credential is a JSON object")
     if "issuer" in credential:
         return dict(credential)
-    did = did_key_from_public_key(signer.public_key)
+    did = signer_did(signer, verification_method)
     contexts = credential.get("@context")
     open_badges = isinstance(contexts, list) and any(
         isinstance(c, str) and c.startswith(_OB_CONTEXT) for c in contexts
     )
     issuer: Any = {"id": did, "type": ["Profile"], "name": did} if open_badges else did
     return {**credential, "issuer": issuer}
+
+
+def signer_did(signer: Signer, verification_method: str | None = None) -> str:
+    """The DID a signature by ``signer`` speaks for: ``verification_method``'s, else its did:key."""
+    if verification_method is not None:
+        return verification_method.split("#", 1)[0]
+    return did_key_from_public_key(signer.public_key)
 
 
 def secure(
@@ -104,10 +116,15 @@ def secure(
     mandatory: Sequence[str] = (),
     holder: HolderBinding | None = None,
     status: TokenStatus | None = None,
+    verification_method: str | None = None,
 ) -> dict[str, Any] | str:
-    """``credential`` secured in ``form`` (a DI cryptosuite name or a JOSE form)."""
+    """``credential`` secured in ``form`` (a DI cryptosuite name or a JOSE form).
+
+    ``verification_method`` is the key's DID URL the proof names (the signer's did:key by
+    default; a did:web board passes its own).
+    """
     if form in DI_SUITES:
-        document = with_issuer(credential, signer)
+        document = with_issuer(credential, signer, verification_method)
         pointers = mandatory_pointers(document, mandatory) if form == "ecdsa-sd-2023" else []
         return di.sign(
             document,
@@ -115,14 +132,15 @@ def secure(
             signer=signer,
             loader=loader,
             mandatory_pointers=pointers,
+            verification_method=verification_method,
             now=clock,
         )
     if form in JOSE_FORMS:
         return issue_jose_credential(
-            with_issuer(credential, signer),
+            with_issuer(credential, signer, verification_method),
             form=cast(Form, form),
             signer=signer,
-            kid=default_verification_method(signer),
+            kid=verification_method or default_verification_method(signer),
             now=clock(),
             holder=holder,
             status=status,

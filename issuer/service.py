@@ -17,10 +17,9 @@ from datetime import datetime
 from typing import Any
 
 from issuer.jose_forms import HolderBinding, TokenStatus
-from issuer.securing import DI_SUITES, secure, with_issuer
+from issuer.securing import DI_SUITES, secure, signer_did, with_issuer
 from issuer.status import StatusRegistry
 from vc_core.clock import Clock, system_clock
-from vc_core.did import did_key_from_public_key
 from vc_core.errors import CredentialError
 from vc_core.jsonld.processor import Loader
 from vc_core.keys import Signer
@@ -44,17 +43,22 @@ class Issued:
 
 @dataclass(frozen=True)
 class Issuer:
-    """A board's signing key and status registry, and how it secures credentials."""
+    """A board's signing key and status registry, and how it secures credentials.
+
+    ``verification_method`` is the DID URL proofs name when the board signs as a did:web
+    (``did:web:…#<key id>``); without it the board is its key's did:key.
+    """
 
     signer: Signer
     registry: StatusRegistry | None = None
     loader: Loader = field(default_factory=schemas_loader)
     clock: Clock = system_clock
+    verification_method: str | None = None
 
     @property
     def did(self) -> str:
-        """The issuer's DID: the did:key of its signing key."""
-        return did_key_from_public_key(self.signer.public_key)
+        """The issuer's DID: its verification method's, else the did:key of its key."""
+        return signer_did(self.signer, self.verification_method)
 
     def issue(
         self,
@@ -67,7 +71,7 @@ class Issuer:
         purposes: Sequence[str] | None = None,
     ) -> Issued:
         """Allocate status (when the issuer keeps a registry) and secure ``credential``."""
-        document = with_issuer(credential, self.signer)
+        document = with_issuer(credential, self.signer, self.verification_method)
         credential_id = document.get("id")
         entries: tuple[BitstringStatusListEntry, ...] = ()
         token: TokenStatus | None = None
@@ -90,6 +94,7 @@ class Issuer:
             mandatory=mandatory,
             holder=holder,
             status=token,
+            verification_method=self.verification_method,
         )
         return Issued(str(credential_id or ""), form, secured, entries)
 

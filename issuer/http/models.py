@@ -1,0 +1,100 @@
+"""The board's request and response bodies (pydantic at the HTTP edge only).
+
+The shapes are VC-API's (W3C CCG VC-API, "Issuing" and "Updating Status"). Options are
+closed: an option shikaku does not know is ``request.invalid``, never silently ignored.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = [
+    "IssueOptions",
+    "IssueRequest",
+    "IssueResponse",
+    "StatusEntryUpdate",
+    "StatusUpdateRequest",
+    "StatusUpdateResponse",
+]
+
+_CLOSED = ConfigDict(extra="forbid", strict=True, populate_by_name=False)
+
+
+class StatusOption(BaseModel):
+    model_config = _CLOSED
+
+    type: Literal["BitstringStatusListEntry"] = Field(
+        description="The status mechanism the credential gets (the board's only one)."
+    )
+
+
+class IssueOptions(BaseModel):
+    model_config = _CLOSED
+
+    mandatory_pointers: list[str] | None = Field(
+        default=None,
+        alias="mandatoryPointers",
+        max_length=256,
+        description="ecdsa-sd-2023: JSON Pointers (RFC 6901) the holder can never withhold.",
+    )
+    credential_id: str | None = Field(
+        default=None,
+        alias="credentialId",
+        min_length=1,
+        max_length=200,
+        description="The credential's id, when the credential carries none.",
+    )
+    credential_status: StatusOption | None = Field(
+        default=None,
+        alias="credentialStatus",
+        description="The status entry type wanted; the board adds its entries itself.",
+    )
+
+
+class IssueRequest(BaseModel):
+    model_config = _CLOSED
+
+    credential: dict[str, Any] = Field(
+        description="The unsecured credential (VC 2.0, or VC 1.1); its credentialSubject is "
+        "kept exactly as given."
+    )
+    options: IssueOptions = Field(default_factory=IssueOptions)
+
+
+class IssueResponse(BaseModel):
+    verifiable_credential: dict[str, Any] | str = Field(
+        alias="verifiableCredential", description="The secured credential."
+    )
+
+
+class StatusEntryUpdate(BaseModel):
+    model_config = _CLOSED
+
+    type: Literal["BitstringStatusListEntry"]
+    status_purpose: Literal["revocation", "suspension"] = Field(alias="statusPurpose")
+    status: bool = Field(
+        default=True,
+        description="true sets the entry (revoke, suspend); false clears a suspension.",
+    )
+    reason: str | None = Field(default=None, min_length=1, max_length=500)
+    legal_basis: str | None = Field(default=None, alias="legalBasis", min_length=1, max_length=500)
+
+
+class StatusUpdateRequest(BaseModel):
+    model_config = _CLOSED
+
+    credential_id: str = Field(alias="credentialId", min_length=1, max_length=200)
+    credential_status: StatusEntryUpdate | list[StatusEntryUpdate] = Field(
+        alias="credentialStatus", description="The entries to change, by purpose."
+    )
+
+
+class StatusUpdateResponse(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    credential_id: str = Field(alias="credentialId")
+    changed: list[dict[str, Any]] = Field(
+        description="Each entry whose value changed: its list, index, purpose and new value."
+    )
