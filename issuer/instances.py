@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from issuer.board import Board
+from issuer.board import Board, board_signer
 from issuer.identity import Identity, identity_of
 from issuer.service import Issuer
 from issuer.settings import InstanceSettings, IssuerSettings
@@ -28,7 +28,7 @@ from issuer.status.publish import Publication, PublisherConfig, StatusPublisher
 from vc_core.errors import ConfigError, InputError
 from vc_core.keys import Signer, generate_key, load_key
 
-__all__ = ["Instance", "Instances", "open_instances"]
+__all__ = ["Instance", "Instances", "instance_identities", "open_instances", "signer_of"]
 
 _KEY_TYPES = {"P-256": "p256", "Ed25519": "ed25519"}
 
@@ -100,13 +100,40 @@ def _development_key(path: Path, key_type: str) -> Signer:
     return key
 
 
-def _shares_board_key(board: Board, instance: InstanceSettings) -> bool:
+def _shares_board_key(
+    settings: IssuerSettings, board_key: Signer, instance: InstanceSettings
+) -> bool:
     return (
         instance.signing_key is None
         and instance.key == "P-256"
-        and instance.did_method == board.settings.did_method
-        and board.issuer.signer.algorithm == "ES256"
+        and instance.did_method == settings.did_method
+        and board_key.algorithm == "ES256"
     )
+
+
+def signer_of(
+    settings: IssuerSettings, board_key: Signer, config: InstanceSettings, given: Signer | None
+) -> Signer:
+    """The key an instance signs with: ``given``, the board's (see the module), or its own."""
+    if given is not None:
+        return given
+    if _shares_board_key(settings, board_key, config):
+        return board_key
+    return instance_signer(settings, config)
+
+
+def instance_identities(
+    settings: IssuerSettings, board_key: Signer | None = None
+) -> dict[str, Identity]:
+    """Each configured instance's identity, without opening the board's databases (for the
+    W3C implementation manifest)."""
+    board_key = board_key or board_signer(settings)
+    return {
+        config.name: identity_of(
+            signer_of(settings, board_key, config, None), config.did_method, settings.public_url
+        )
+        for config in settings.issuer_instances
+    }
 
 
 def open_instances(board: Board, *, signers: Mapping[str, Signer] | None = None) -> Instances:
@@ -115,11 +142,7 @@ def open_instances(board: Board, *, signers: Mapping[str, Signer] | None = None)
     publishers: dict[str, StatusPublisher] = {board.did: board.publisher}
     by_name: dict[str, Instance] = {}
     for config in settings.issuer_instances:
-        given = (signers or {}).get(config.name)
-        if given is None and _shares_board_key(board, config):
-            signer = board.issuer.signer
-        else:
-            signer = given or instance_signer(settings, config)
+        signer = signer_of(settings, board.issuer.signer, config, (signers or {}).get(config.name))
         identity = identity_of(signer, config.did_method, settings.public_url)
         publisher = publishers.get(identity.did)
         if publisher is None:
