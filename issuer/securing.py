@@ -16,11 +16,18 @@ A credential without an ``issuer`` gets the signing key's did:key (as the W3C su
 the issuer ``id`` is the key that really signs). A board that signs as a did:web passes its
 ``verification_method`` (``did:web:…#<key id>``): the proof (or the JOSE ``kid``) names it,
 and a credential without an ``issuer`` gets that DID instead.
+
+VC Data Model 1.1 credentials (``https://www.w3.org/2018/credentials/v1``) are still sent by
+the W3C suites and older wallets. That context does not define the Data Integrity proof
+terms, so a 1.1 credential secured with a DI suite gets the Data Integrity context
+(``https://w3id.org/security/data-integrity/v2``) appended to its ``@context`` when it lacks
+it (and the Bitstring Status List context when it carries status entries), and an ``issuanceDate`` (now) when it has none, as VC 1.1 §4.6 requires one.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Any, Final, cast
 
 from issuer.jose_forms import FORMS, Form, HolderBinding, TokenStatus, issue_jose_credential
@@ -29,6 +36,7 @@ from vc_core.clock import Clock, system_clock
 from vc_core.di import default_verification_method
 from vc_core.did import did_key_from_public_key
 from vc_core.errors import CredentialError, RequestError, SchemaError
+from vc_core.jsonld.loader import CREDENTIALS_V1, DATA_INTEGRITY_V2, STATUS_LIST_V1
 from vc_core.jsonld.processor import Loader
 from vc_core.keys import Signer
 from vc_schemas.policy import disclosure_policy, pointer_value
@@ -41,6 +49,7 @@ __all__ = [
     "secure",
     "signer_did",
     "with_issuer",
+    "with_proof_context",
 ]
 
 _OB_CONTEXT: Final = "https://purl.imsglobal.org/spec/ob/v3p0/context"
@@ -106,6 +115,22 @@ def signer_did(signer: Signer, verification_method: str | None = None) -> str:
     return did_key_from_public_key(signer.public_key)
 
 
+def with_proof_context(document: Mapping[str, Any], now: datetime) -> dict[str, Any]:
+    """A VC 1.1 credential made ready for a Data Integrity proof (see the module); a VC 2.0
+    one, whose context defines the proof terms, as it is."""
+    contexts = document.get("@context")
+    if not isinstance(contexts, list) or not contexts or contexts[0] != CREDENTIALS_V1:
+        return dict(document)
+    prepared = dict(document)
+    wanted = [DATA_INTEGRITY_V2]
+    if "credentialStatus" in prepared:  # The board's entries: BitstringStatusListEntry.
+        wanted.insert(0, STATUS_LIST_V1)
+    prepared["@context"] = [*contexts, *(c for c in wanted if c not in contexts)]
+    if "issuanceDate" not in prepared:
+        prepared["issuanceDate"] = now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return prepared
+
+
 def secure(
     credential: Mapping[str, Any],
     *,
@@ -124,7 +149,7 @@ def secure(
     default; a did:web board passes its own).
     """
     if form in DI_SUITES:
-        document = with_issuer(credential, signer, verification_method)
+        document = with_proof_context(with_issuer(credential, signer, verification_method), clock())
         pointers = mandatory_pointers(document, mandatory) if form == "ecdsa-sd-2023" else []
         return di.sign(
             document,

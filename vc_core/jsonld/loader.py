@@ -11,6 +11,8 @@ The bundled documents and where they come from (npm package @ version):
 
 - ``https://www.w3.org/ns/credentials/v2``:
   @digitalbazaar/credentials-context@3.2.0
+- ``https://www.w3.org/2018/credentials/v1`` (VC Data Model 1.1, which the W3C suites still
+  send): credentials-context@2.0.0 (``js/context.js``)
 - ``https://w3id.org/security/data-integrity/v2``:
   @digitalbazaar/data-integrity-context@2.0.1
 - ``https://w3id.org/security/multikey/v1``:
@@ -41,6 +43,7 @@ from vc_core.errors import LoaderError
 
 __all__ = [
     "BUNDLED",
+    "CREDENTIALS_V1",
     "CREDENTIALS_V2",
     "DATA_INTEGRITY_V2",
     "EXAMPLES_V2",
@@ -52,6 +55,7 @@ __all__ = [
     "document_digest",
 ]
 
+CREDENTIALS_V1 = "https://www.w3.org/2018/credentials/v1"
 CREDENTIALS_V2 = "https://www.w3.org/ns/credentials/v2"
 DATA_INTEGRITY_V2 = "https://w3id.org/security/data-integrity/v2"
 MULTIKEY_V1 = "https://w3id.org/security/multikey/v1"
@@ -61,6 +65,10 @@ OPEN_BADGES_V3 = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
 
 #: URL → (bundled file, SHA-256 of the document's canonical JSON).
 BUNDLED: Mapping[str, tuple[str, str]] = {
+    CREDENTIALS_V1: (
+        "credentials-v1.jsonld",
+        "b01e671e873981f19a9102a9a57f666dbcaeb31b99e3e124378d143e71549247",
+    ),
     CREDENTIALS_V2: (
         "credentials-v2.jsonld",
         "b463c8d6a066214123ddd9827b135e1b50e1fc73322cc52a9b12a4f1fc7d86cf",

@@ -104,3 +104,33 @@ def test_an_unknown_option_is_refused_not_ignored(client: TestClient) -> None:
     body = {"credential": CREDENTIAL, "options": {"mandatoryPointerz": ["/issuer"]}}
     answer = client.post("/instances/ecdsa-sd/credentials/issue", json=body, headers=ADMIN)
     problem(answer, 400, "request.invalid")
+
+
+VC_1_1: dict[str, Any] = {
+    "@context": [
+        "https://www.w3.org/2018/credentials/v1",
+        {"name": "https://schema.org/name", "description": "https://schema.org/description"},
+    ],
+    "id": "urn:uuid:36245ee9-9074-4b05-a777-febff2e69757",
+    "type": ["VerifiableCredential"],
+    "credentialSubject": {"id": "urn:uuid:1a0e4ef5-091f-4060-842e-18e519ab9440", "name": "Alice"},
+}
+
+
+@pytest.mark.parametrize("instance", sorted(SUITES))
+def test_a_vc_1_1_credential_is_issued_with_the_proof_and_status_contexts(
+    client: TestClient, instance: str
+) -> None:
+    issued = issue(client, instance, copy.deepcopy(VC_1_1))
+    assert issued["@context"][:2] == VC_1_1["@context"]
+    assert issued["@context"][2:] == [
+        "https://www.w3.org/ns/credentials/status/v1",
+        "https://w3id.org/security/data-integrity/v2",
+    ]
+    assert issued["issuanceDate"] == "2026-12-01T09:00:00Z"
+    assert issued["credentialSubject"] == VC_1_1["credentialSubject"]
+    if instance == "ecdsa-sd":
+        disclosed = derive(issued, selective_pointers=["/credentialSubject/name"], loader=loader())
+        di.verify(disclosed, loader=loader())
+    else:
+        di.verify(issued, loader=loader())
