@@ -21,7 +21,8 @@ VC Data Model 1.1 credentials (``https://www.w3.org/2018/credentials/v1``) are s
 the W3C suites and older wallets. That context does not define the Data Integrity proof
 terms, so a 1.1 credential secured with a DI suite gets the Data Integrity context
 (``https://w3id.org/security/data-integrity/v2``) appended to its ``@context`` when it lacks
-it (and the Bitstring Status List context when it carries status entries), and an ``issuanceDate`` (now) when it has none, as VC 1.1 §4.6 requires one.
+it (and the Bitstring Status List context when it carries status entries), and an
+``issuanceDate`` (now) when it has none, as VC 1.1 §4.6 requires one.
 """
 
 from __future__ import annotations
