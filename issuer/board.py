@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from issuer.certificates import board_x5c
 from issuer.identity import Identity, identity_of
 from issuer.service import Issuer
 from issuer.settings import IssuerSettings
@@ -81,6 +82,11 @@ def open_board(
 ) -> Board:
     """The board ``settings`` describe, its databases migrated (safe to run concurrently)."""
     signer = signer or board_signer(settings)
+    # A did:web board signs its lists and credentials as the did:web of its host.
+    identity = identity_of(signer, settings.did_method, settings.public_url)
+    x5c = (
+        board_x5c(settings, signer.public_key, identity.did, clock()) if settings.sd_jwt_x5c else ()
+    )
     loader = schemas_loader()
     store = BoardStore.open(settings.database("issuer"), clock=clock)
     try:
@@ -96,8 +102,6 @@ def open_board(
     except BaseException:
         store.close()
         raise
-    # A did:web board signs its lists and credentials as the did:web of its host.
-    identity = identity_of(signer, settings.did_method, settings.public_url)
     publisher = StatusPublisher(
         registry,
         signer=signer,
@@ -111,5 +115,6 @@ def open_board(
         loader=loader,
         clock=clock,
         verification_method=identity.verification_method,
+        x5c=x5c,
     )
     return Board(settings, store, registry, publisher, issuer, clock)

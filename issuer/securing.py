@@ -143,11 +143,13 @@ def secure(
     holder: HolderBinding | None = None,
     status: TokenStatus | None = None,
     verification_method: str | None = None,
+    x5c: Sequence[str] = (),
 ) -> dict[str, Any] | str:
     """``credential`` secured in ``form`` (a DI cryptosuite name or a JOSE form).
 
     ``verification_method`` is the key's DID URL the proof names (the signer's did:key by
-    default; a did:web board passes its own).
+    default; a did:web board passes its own); ``x5c`` is the certificate chain a
+    ``dc+sd-jwt`` header carries (:mod:`issuer.certificates`).
     """
     if form in DI_SUITES:
         document = with_proof_context(with_issuer(credential, signer, verification_method), clock())
@@ -170,6 +172,7 @@ def secure(
             now=clock(),
             holder=holder,
             status=status,
+            x5c=x5c,
         )
     known = ", ".join((*DI_SUITES, *JOSE_FORMS))
     raise RequestError("request.invalid", f"unknown form {form[:30]!r}; one of {known}")

@@ -46,7 +46,8 @@ class Issuer:
     """A board's signing key and status registry, and how it secures credentials.
 
     ``verification_method`` is the DID URL proofs name when the board signs as a did:web
-    (``did:web:…#<key id>``); without it the board is its key's did:key.
+    (``did:web:…#<key id>``); without it the board is its key's did:key. ``x5c`` is the
+    board's certificate chain for its ``dc+sd-jwt`` headers (:mod:`issuer.certificates`).
     """
 
     signer: Signer
@@ -54,6 +55,7 @@ class Issuer:
     loader: Loader = field(default_factory=schemas_loader)
     clock: Clock = system_clock
     verification_method: str | None = None
+    x5c: tuple[str, ...] = ()
 
     @property
     def did(self) -> str:
@@ -95,6 +97,7 @@ class Issuer:
             holder=holder,
             status=token,
             verification_method=self.verification_method,
+            x5c=self.x5c,
         )
         return Issued(str(credential_id or ""), form, secured, entries)
 

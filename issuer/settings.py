@@ -123,9 +123,12 @@ class IssuerSettings(ServiceSettings):
     #: How long a retired key stays in the did:web document (None: for good, as a licence
     #: issued without ``validUntil`` never expires).
     retired_key_days: int | None = Field(default=None, gt=0)
-    #: The board's X.509 certificate chain (PEM, leaf first) and the leaf's key, put in the
-    #: ``x5c`` of SD-JWT issuer signatures. In development, without them, the board makes a
-    #: CA and a leaf naming its ``public_url`` host in its data directory.
+    #: ``x5c`` on the board's SD-JWT VC (``dc+sd-jwt``) signatures (draft-ietf-oauth-sd-jwt-vc
+    #: §3.5, HAIP): off until the verifiers it serves trust the board's CA, because a verifier
+    #: that finds an ``x5c`` judges the key by it alone (:mod:`issuer.certificates`).
+    sd_jwt_x5c: bool = False
+    #: The board's certificate chain (PEM, leaf first; the leaf certifies the signing key). In
+    #: development, without it, the board makes a CA and a leaf in its data directory.
     certificate_chain: FilePath | None = None
 
     @model_validator(mode="after")
