@@ -35,11 +35,14 @@ from issuer.http.auth import require_scope
 from issuer.http.deps import BoardDep, InstancesDep
 from issuer.http.models import IssueRequest, IssueResponse
 from issuer.instances import Instance
+from issuer.securing import with_issuer
 from issuer.service import Issuer
 from issuer.settings import ApiKey
 from service_kit.http import PROBLEM_JSON, PROBLEM_RESPONSES, read_model, request_body
 from vc_core.errors import CredentialError, RequestError, SelectionError, ShikakuError
+from vc_core.jsonld.loader import CREDENTIALS_V2
 from vc_core.problems import problem_document
+from vc_core.vcdm import validate_credential
 from vc_schemas.policy import pointer_value
 
 __all__ = ["router"]
@@ -96,6 +99,8 @@ def _prepared(
     document = dict(credential)
     if "proof" in document:
         raise CredentialError("credential.malformed", "the credential is already secured")
+    # VC DI 1.0 §2.4.1, context injection: a credential with no @context is a VC 2.0 one.
+    document.setdefault("@context", [CREDENTIALS_V2])
     named = document.get("issuer")
     named_id = named.get("id") if isinstance(named, Mapping) else named
     if "issuer" in document and named_id != issuer.did:
@@ -104,7 +109,28 @@ def _prepared(
         )
     if "id" not in document and issuer.registry is not None:
         document["id"] = credential_id or f"urn:uuid:{uuid.uuid4()}"
+    document = with_issuer(document, issuer.signer, issuer.verification_method)
+    _check_shape(document)
     return document
+
+
+def _check_shape(document: Mapping[str, Any]) -> None:
+    """What every credential needs, whatever its version: a type naming
+    VerifiableCredential and a subject; a VC 2.0 credential meets all of VCDM 2.0 (§4)."""
+    types = document.get("type")
+    if not isinstance(types, list) or "VerifiableCredential" not in types:
+        raise CredentialError(
+            "credential.malformed", "type must be a list naming VerifiableCredential"
+        )
+    subject = document.get("credentialSubject")
+    subjects = subject if isinstance(subject, list) else [subject]
+    if not subjects or not all(isinstance(s, Mapping) and s for s in subjects):
+        raise CredentialError(
+            "credential.malformed", "credentialSubject must be a non-empty object"
+        )
+    contexts = document.get("@context")
+    if isinstance(contexts, list) and contexts and contexts[0] == CREDENTIALS_V2:
+        validate_credential(document)
 
 
 def _pointers(credential: Mapping[str, Any], suite: str, asked: list[str] | None) -> list[str]:

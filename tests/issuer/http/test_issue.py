@@ -77,9 +77,23 @@ def test_mandatory_pointers_are_honoured_and_a_pointer_to_nothing_is_400(
         ({"proof": {"type": "DataIntegrityProof"}}, "credential.malformed"),
         ({"validFrom": "not a date"}, "credential.validity_invalid"),
         ({"@context": ["https://example.com/unknown/v1"]}, None),
-        ({"type": 7}, None),
+        ({"type": 7}, "credential.malformed"),
+        ({"type": ["ExampleAlumniCredential"]}, "credential.malformed"),
+        ({"credentialSubject": {}}, "credential.malformed"),
+        ({"credentialSubject": [{"id": "did:example:1"}, 3]}, "credential.malformed"),
+        ({"validUntil": "2020-01-01T00:00:00Z", "validFrom": "2021-01-01T00:00:00Z"}, None),
     ],
-    ids=["other-issuer", "secured", "bad-date", "unknown-context", "bad-type"],
+    ids=[
+        "other-issuer",
+        "secured",
+        "bad-date",
+        "unknown-context",
+        "bad-type",
+        "not-a-vc",
+        "empty-subject",
+        "subject-not-object",
+        "ends-before-start",
+    ],
 )
 def test_a_credential_the_board_cannot_sign_is_400(
     client: TestClient, change: dict[str, Any], code: str | None
@@ -91,6 +105,21 @@ def test_a_credential_the_board_cannot_sign_is_400(
     assert answer.status_code == 400, answer.text
     if code is not None:
         assert answer.json()["code"] == code
+
+
+def test_a_credential_without_a_subject_is_400(client: TestClient) -> None:
+    credential = {k: v for k, v in CREDENTIAL.items() if k != "credentialSubject"}
+    answer = client.post(
+        "/instances/eddsa/credentials/issue", json={"credential": credential}, headers=ADMIN
+    )
+    problem(answer, 400, "credential.malformed")
+
+
+def test_a_credential_without_a_context_gets_the_vc_2_0_context(client: TestClient) -> None:
+    credential = {"type": ["VerifiableCredential"], "credentialSubject": {"id": "did:example:1"}}
+    issued = issue(client, "eddsa", credential)
+    assert issued["@context"] == ["https://www.w3.org/ns/credentials/v2"]
+    di.verify(issued, loader=loader())
 
 
 def test_an_unknown_instance_is_404(client: TestClient) -> None:
