@@ -3,7 +3,8 @@
 One :meth:`Issuer.issue` is one unit of work a board does for one holder: allocate the
 credential's random, never-reused status indexes (revocation, suspension and, where policy
 enables it, the reason-code list), put them in the credential — ``credentialStatus`` for the
-W3C forms, the Referenced Token ``status`` claim for SD-JWT — and secure it in the chosen form
+W3C forms (VC 2.0 only: a VC 1.1 credential gets none), the Referenced Token ``status``
+claim for SD-JWT — and secure it in the chosen form
 (:func:`issuer.securing.secure`). The CLI, the coming HTTP service and bulk issuance call this;
 none of them repeats its logic. Allocation is idempotent per credential id, so a retried
 issuance never burns more indexes.
@@ -21,6 +22,7 @@ from issuer.securing import DI_SUITES, secure, signer_did, with_issuer
 from issuer.status import StatusRegistry
 from vc_core.clock import Clock, system_clock
 from vc_core.errors import CredentialError
+from vc_core.jsonld.loader import CREDENTIALS_V1
 from vc_core.jsonld.processor import Loader
 from vc_core.keys import Signer
 from vc_core.status import BitstringStatusListEntry
@@ -77,7 +79,7 @@ class Issuer:
         credential_id = document.get("id")
         entries: tuple[BitstringStatusListEntry, ...] = ()
         token: TokenStatus | None = None
-        if self.registry is not None:
+        if self.registry is not None and not _is_vc_1_1(document, form):
             if not isinstance(credential_id, str) or not credential_id:
                 raise CredentialError("credential.malformed", "a credential needs an id for status")
             entries = self.registry.allocate(
@@ -117,6 +119,19 @@ class Issuer:
         )
         subject = f"{record.qualification_id}:{record.license_number}"
         return self.issue(credential, form=form, holder=holder, subject_id=subject)
+
+
+def _is_vc_1_1(credential: Mapping[str, Any], form: str) -> bool:
+    """A VC Data Model 1.1 credential secured with Data Integrity gets no status entries:
+    ``BitstringStatusListEntry`` is VC 2.0 vocabulary, and the context that defines it for
+    1.1 is one 1.1 verifiers (the W3C suites among them) do not know."""
+    contexts = credential.get("@context")
+    return (
+        form in DI_SUITES
+        and isinstance(contexts, list)
+        and bool(contexts)
+        and contexts[0] == CREDENTIALS_V1
+    )
 
 
 def _issuer_id(credential: Mapping[str, Any]) -> str:

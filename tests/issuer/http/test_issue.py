@@ -147,15 +147,13 @@ VC_1_1: dict[str, Any] = {
 
 
 @pytest.mark.parametrize("instance", sorted(SUITES))
-def test_a_vc_1_1_credential_is_issued_with_the_proof_and_status_contexts(
+def test_a_vc_1_1_credential_is_issued_with_the_proof_context_and_no_status(
     client: TestClient, instance: str
 ) -> None:
     issued = issue(client, instance, copy.deepcopy(VC_1_1))
     assert issued["@context"][:2] == VC_1_1["@context"]
-    assert issued["@context"][2:] == [
-        "https://www.w3.org/ns/credentials/status/v1",
-        "https://w3id.org/security/data-integrity/v2",
-    ]
+    assert issued["@context"][2:] == ["https://w3id.org/security/data-integrity/v2"]
+    assert "credentialStatus" not in issued
     assert issued["issuanceDate"] == "2026-12-01T09:00:00Z"
     assert issued["credentialSubject"] == VC_1_1["credentialSubject"]
     if instance == "ecdsa-sd":
