@@ -5,11 +5,13 @@ registry names each list ``{public_url}/status/{random id}`` (``RegistryConfig.b
 :attr:`~issuer.settings.IssuerSettings.status_base_url`), and this route answers exactly those
 URLs with the list's current publication, signed by the publisher of the list's issuer: the
 ``BitstringStatusListCredential``, or the Status List Token when the request accepts
-``application/statuslist+jwt``; ``{list}.dispositions`` is a suspension list's dispositions
-document. Each answer carries ``ETag``, ``Cache-Control`` (``max-age`` = the list's ``ttl``,
-never past ``validUntil``) and ``Last-Modified``, and a conditional request naming the
-current ETag gets 304, so a CDN can front the lists. A stale publication is re-signed on the
-way out (:meth:`~issuer.status.publish.StatusPublisher.get`). Lists are public.
+``application/statuslist+jwt`` (a client that asks only for ``application/ld+json`` or
+``application/json`` gets the credential under that type); ``{list}.dispositions`` is a
+suspension list's dispositions document. Each answer carries ``ETag``, ``Cache-Control``
+(``max-age`` = the list's ``ttl``, never past ``validUntil``) and ``Last-Modified``, and a
+conditional request naming the current ETag gets 304, so a CDN can front the lists. A stale
+publication is re-signed on the way out (:meth:`~issuer.status.publish.StatusPublisher.get`).
+Lists are public.
 
 Changing (VC-API "Updating Status"): ``POST /credentials/status`` with ``{credentialId,
 credentialStatus: {type: "BitstringStatusListEntry", statusPurpose, status?}}`` (or a list of
@@ -107,9 +109,26 @@ async def status_list(
     )
     headers = publication.headers(board.clock())
     headers["Vary"] = "Accept"
+    media_type = _json_media(publication, request.headers.get("accept"))
+    headers["Content-Type"] = media_type
     if publication.matches(request.headers.get("if-none-match")):
         return Response(status_code=304, headers={k: headers[k] for k in (*_CACHE_HEADERS, "Vary")})
-    return Response(publication.body, headers=headers, media_type=publication.media_type)
+    return Response(publication.body, headers=headers, media_type=media_type)
+
+
+def _json_media(publication: Publication, accept: str | None) -> str:
+    """The credential's media type: ``application/vc`` (VCDM 2.0 §6.3), unless the client
+    asks only for JSON types it knows (a JSON-LD document loader asking for
+    ``application/ld+json``); then the first of those it names. The body is the same."""
+    if publication.format != "w3c" or not accept:
+        return publication.media_type
+    named = [part.split(";", 1)[0].strip().lower() for part in accept.split(",")]
+    if publication.media_type in named or "*/*" in named or "application/*" in named:
+        return publication.media_type
+    for media in ("application/vc+ld+json", "application/ld+json", "application/json"):
+        if media in named:
+            return media
+    return publication.media_type
 
 
 @router.post(

@@ -93,6 +93,25 @@ def test_the_token_form_is_served_to_who_accepts_it(board: TestClient) -> None:
     assert token.subject == revocation["statusListCredential"]
 
 
+@pytest.mark.parametrize(
+    ("accept", "media"),
+    [
+        (None, "application/vc"),
+        ("application/vc, application/ld+json;q=0.5", "application/vc"),
+        ("application/ld+json, application/json", "application/ld+json"),
+        ("application/json", "application/json"),
+        ("*/*", "application/vc"),
+    ],
+)
+def test_a_json_ld_loader_gets_the_credential_as_json_ld(
+    board: TestClient, accept: str | None, media: str
+) -> None:
+    path = local(entry(issue(board), "revocation")["statusListCredential"])
+    answer = board.get(path, headers={"Accept": accept} if accept else {})
+    assert answer.headers["content-type"] == media
+    assert answer.json()["type"] == ["VerifiableCredential", "BitstringStatusListCredential"]
+
+
 def test_revoking_republishes_the_list_at_once(board: TestClient) -> None:
     credential = issue(board)
     revocation = entry(credential, "revocation")
