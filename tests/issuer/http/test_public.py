@@ -68,14 +68,16 @@ def test_a_did_web_board_signs_as_itself_and_its_document_resolves_the_proof(
 
 
 def test_after_a_rotation_the_old_key_stays_listed_until_its_retention_ends(
-    tmp_path: Path, clock: FixedClock
+    tmp_path: Path, clock: FixedClock, db_url: str
 ) -> None:
+    """On SQLite and PostgreSQL: the key history outlives the process that recorded it."""
     first = new_key(tmp_path / "k1.jwk")
     second = new_key(tmp_path / "k2.jwk")
-    with TestClient(create_app(web_settings(tmp_path, tmp_path / "k1.jwk"), clock=clock)) as client:
+    before = web_settings(tmp_path, tmp_path / "k1.jwk", database_url=db_url)
+    with TestClient(create_app(before, clock=clock)) as client:
         assert fragments(client) == [first]
     clock.advance(timedelta(days=30))
-    rotated = web_settings(tmp_path, tmp_path / "k2.jwk", retired_key_days=365)
+    rotated = web_settings(tmp_path, tmp_path / "k2.jwk", retired_key_days=365, database_url=db_url)
     with TestClient(create_app(rotated, clock=clock)) as client:
         assert fragments(client) == [second, first]
         clock.advance(timedelta(days=366))

@@ -105,3 +105,26 @@ def test_garbage_issue_requests_are_answered_never_500(
     if answer.status_code == 400:
         assert answer.headers["content-type"] == "application/problem+json"
         assert answer.json()["code"] != "server.internal"
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    body=st.fixed_dictionaries(
+        {},
+        optional={
+            "credentialId": json_values,
+            "credentialStatus": json_values
+            | st.fixed_dictionaries(
+                {"type": st.just("BitstringStatusListEntry")},
+                optional={"statusPurpose": json_values, "status": json_values},
+            ),
+        },
+    )
+    | json_values
+)
+def test_garbage_status_requests_are_answered_never_500(client: TestClient, body: Any) -> None:
+    answer = client.post("/credentials/status", json=body, headers=ADMIN)
+    assert 400 <= answer.status_code < 500, answer.text
+    assert answer.headers["content-type"] == "application/problem+json"
