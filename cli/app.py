@@ -8,7 +8,8 @@ Help is rendered as markdown, so a docstring's paragraphs reflow to the terminal
 
 Every command parses its arguments, calls one function of a role or of ``vc_core``, and
 renders the result. A :class:`~vc_core.errors.ShikakuError` becomes one stderr line
-(``error: <code>: <message>``) and exit code 2, in one place for every command
+(``error: <code>: <message>``) and exit code 2 (the wallet's refusals have their own codes,
+:data:`cli.errors.EXIT_CODES`), in one place for every command
 (:class:`cli.errors.GuardedGroup`, the root group); tracebacks never show locals.
 """
 
@@ -23,7 +24,7 @@ from typer.core import TyperGroup
 from typer.main import get_group_from_info
 from typer.models import TyperInfo
 
-from cli.errors import GuardedGroup
+from cli.errors import GuardedGroup, exit_code
 from vc_core.errors import ShikakuError
 
 __all__ = ["GROUPS", "app", "main"]
@@ -47,6 +48,10 @@ GROUPS: dict[str, tuple[str, str]] = {
         "A qualification board: import the register, issue, lifecycle orders, keys.",
     ),
     "trust": ("cli.trust", "The trust registry: which issuers may issue which qualifications."),
+    "wallet": (
+        "cli.wallet",
+        "The holder's wallet: keep your credentials, encrypted, on this machine.",
+    ),
     "serve": ("cli.serve", "Run shikaku's HTTP services (the verifier, speaking VC-API)."),
     "demo": ("cli.demo", "Run the main story end to end on embedded defaults."),
 }
@@ -104,7 +109,7 @@ def main() -> None:
         sys.exit(result if isinstance(result, int) else 0)
     except ShikakuError as exc:
         typer.echo(f"error: {exc}", err=True)
-        sys.exit(2)
+        sys.exit(exit_code(exc))
     except typer.Abort:
         typer.echo("aborted", err=True)
         sys.exit(130)

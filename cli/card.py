@@ -33,7 +33,8 @@ from vc_core.errors import CardError
 if TYPE_CHECKING:
     from cryptography import x509
 
-    from jpki_bridge.certs import FourFacts
+    from jpki_bridge.binding import BindingProof
+    from jpki_bridge.certs import CertKind, FourFacts
     from jpki_bridge.pin import Pin, PinKind
     from jpki_bridge.session import CardSession
 
@@ -251,28 +252,21 @@ def sign_challenge(
     allow_last_try: LastTryOption = False,
 ) -> None:
     """Sign a verifier's challenge on the card and print the binding proof (JSON)."""
-    from jpki_bridge.binding import create_proof
     from jpki_bridge.certs import CertKind
-    from jpki_bridge.pin import PinKind
-    from jpki_bridge.signer import CardSigner
 
     if key not in ("auth", "sign"):
         raise typer.BadParameter("--key must be auth or sign")
-    kind = CertKind(key)
-    jwk = _read_public_jwk(wallet_jwk) if wallet_jwk is not None else None
-    with open_session(reader, emulator) as session:
-        pin_kind = PinKind.AUTH if kind is CertKind.AUTH else PinKind.SIGN
-        pin = ask_pin(session, pin_kind, from_stdin=pin_stdin, allow_last=allow_last_try)
-        signer = CardSigner(session, kind, pin, allow_last_try=allow_last_try)
-        proof = create_proof(
-            signer,
-            signer.chain,
-            key=kind,
-            nonce=nonce,
-            audience=audience,
-            purpose=purpose,
-            wallet_jwk=jwk,
-        )
+    proof = sign_on_card(
+        CertKind(key),
+        nonce=nonce,
+        audience=audience,
+        purpose=purpose,
+        wallet_jwk=read_public_jwk(wallet_jwk) if wallet_jwk is not None else None,
+        reader=reader,
+        emulator=emulator,
+        pin_stdin=pin_stdin,
+        allow_last_try=allow_last_try,
+    )
     text = json.dumps(proof.to_json(), indent=2) + "\n"
     if out is None:
         typer.echo(text, nl=False)
@@ -282,7 +276,40 @@ def sign_challenge(
         typer.echo(f"proof written to {out}", err=True)
 
 
-def _read_public_jwk(path: Path) -> dict[str, str]:
+def sign_on_card(
+    kind: CertKind,
+    *,
+    nonce: str,
+    audience: str,
+    purpose: str,
+    wallet_jwk: dict[str, str] | None,
+    reader: str | None,
+    emulator: Path | None,
+    pin_stdin: bool,
+    allow_last_try: bool,
+) -> BindingProof:
+    """The card's binding proof over a challenge: tries left shown, the PIN asked once."""
+    from jpki_bridge.binding import create_proof
+    from jpki_bridge.certs import CertKind
+    from jpki_bridge.pin import PinKind
+    from jpki_bridge.signer import CardSigner
+
+    with open_session(reader, emulator) as session:
+        pin_kind = PinKind.AUTH if kind is CertKind.AUTH else PinKind.SIGN
+        pin = ask_pin(session, pin_kind, from_stdin=pin_stdin, allow_last=allow_last_try)
+        signer = CardSigner(session, kind, pin, allow_last_try=allow_last_try)
+        return create_proof(
+            signer,
+            signer.chain,
+            key=kind,
+            nonce=nonce,
+            audience=audience,
+            purpose=purpose,
+            wallet_jwk=wallet_jwk,
+        )
+
+
+def read_public_jwk(path: Path) -> dict[str, str]:
     """The public members of a JWK file (a private JWK's ``d`` is never read further)."""
     from vc_core.jsonio import read_json
     from vc_core.keys import KEY_FILE_LIMITS, public_jwk, public_key_from_jwk

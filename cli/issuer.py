@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import typer
 
+from cli import issuer_keys
+
 __all__ = ["app"]
 
 app = typer.Typer(
     help="A qualification board: import the register, issue, lifecycle orders, keys.",
     no_args_is_help=True,
 )
+issuer_keys.add_commands(app)

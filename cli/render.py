@@ -12,6 +12,7 @@ number ``[red]…`` stays as written).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, Final, Literal
 
 from rich.console import Group, RenderableType
@@ -19,11 +20,12 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text as RichText
 
-from verifier.explain import CHECK_NAMES, Explanation, Tone, explain
+from verifier.explain import CHECK_NAMES, Explanation, Row, Tone, explain
 
-__all__ = ["CHECK_NAMES", "render_verification"]
+__all__ = ["CHECK_NAMES", "STYLES", "facts_table", "render_verification"]
 
-_STYLES: Final[dict[Tone, str]] = {
+#: The colour of each tone (the wallet's tables use them too).
+STYLES: Final[dict[Tone, str]] = {
     "good": "green",
     "bad": "red",
     "unsure": "yellow",
@@ -32,12 +34,13 @@ _STYLES: Final[dict[Tone, str]] = {
 }
 
 
-def _facts(explained: Explanation) -> Table:
+def facts_table(rows: Iterable[Row]) -> Table:
+    """Facts as a borderless two-column table: label, then value (its detail dimmed below)."""
     table = Table(show_header=False, box=None, padding=(0, 2, 0, 0))
     table.add_column(style="bold", no_wrap=True)
     table.add_column()
-    for row in explained.facts:
-        style = "bold red" if row.tone == "bad" else _STYLES[row.tone]
+    for row in rows:
+        style = "bold red" if row.tone == "bad" else STYLES[row.tone]
         value = RichText(row.value, style=style)
         if row.detail is not None:
             value.append(("\n" if row.value else "") + row.detail, style="dim")
@@ -52,7 +55,7 @@ def _checks(explained: Explanation) -> Table:
     table.add_column()
     colon = "：" if explained.lang == "ja" else ": "
     for line in explained.checks:
-        style = _STYLES[line.tone]
+        style = STYLES[line.tone]
         why = RichText(line.outcome_text, style=style)
         if line.reason is not None or line.code is not None:
             why.append(colon + line.reason if line.reason else "")
@@ -65,12 +68,12 @@ def _checks(explained: Explanation) -> Table:
 def render_verification(report: Any, *, lang: Literal["ja", "en"]) -> RenderableType:
     """The report of one verification, for a person (see :mod:`verifier.explain`)."""
     explained = explain(report, lang=lang)
-    style = _STYLES[explained.tone]
+    style = STYLES[explained.tone]
     parts: list[RenderableType] = [
         RichText(f"{explained.mark} {explained.title}", style=f"bold {style}"),
         RichText(explained.note),
         RichText(""),
-        _facts(explained),
+        facts_table(explained.facts),
     ]
     if explained.checks:
         parts += [

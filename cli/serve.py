@@ -15,6 +15,7 @@ implementation manifest instead of serving (:func:`issuer.manifest.w3c_manifest`
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Annotated, Any
@@ -49,11 +50,15 @@ def verifier(
     config: Annotated[
         Path | None, typer.Option(help="Settings TOML file (names as the SHIKAKU_ variables).")
     ] = None,
+    workers: Annotated[
+        int, typer.Option(min=1, max=64, help="Worker processes (one per core serves most).")
+    ] = 1,
 ) -> None:
     """Serve the employer's verifier (VC-API) with uvicorn, on 127.0.0.1 by default."""
     import logging
 
     import uvicorn
+    from pydantic import SecretStr
 
     from cli.trust import ENV_REGISTRY, default_registry_path
     from verifier.http import VerifierSettings, create_app
@@ -68,7 +73,30 @@ def verifier(
         settings = VerifierSettings.load(toml_file=config, **values, trust_registry=kept)
     # The services log outcomes and codes under "shikaku.*" (never nonces or credentials).
     logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(name)s: %(message)s")
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    if workers == 1:
+        uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+        return
+    # Each worker process builds its own app from the same settings, passed down as the
+    # SHIKAKU_* variables it reads (verifier.http.app.from_environment); they share the
+    # nonce database, so a nonce is consumed once whichever worker answers.
+    # Secrets are left where they came from (the environment or the TOML file).
+    dumped = settings.model_dump(mode="json", exclude_unset=True)
+    for name, value in dumped.items():
+        if isinstance(getattr(settings, name), SecretStr):
+            continue
+        os.environ[f"SHIKAKU_{name.upper()}"] = (
+            value if isinstance(value, str) else json.dumps(value)
+        )
+    if config is not None:
+        os.environ["SHIKAKU_CONFIG"] = str(config)
+    uvicorn.run(
+        "verifier.http.app:from_environment",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+    )
 
 
 @app.command("issuer")

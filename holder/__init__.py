@@ -4,6 +4,10 @@ Entry point: :class:`Wallet` (``holder.wallet``): derive an ``ecdsa-sd-2023`` di
 present an SD-JWT with a KB-JWT, or put W3C credentials in a presentation signed by the
 wallet key or on the My Number Card.
 
+The holder's credentials are kept in an encrypted file (:class:`holder.store.WalletStore`); a
+credential file as received is read, and its issuer's signature checked offline where it can
+be, by :func:`holder.receive.examine` (``shikaku wallet add``).
+
 May import ``vc_core``, ``vc_schemas`` and ``jpki_bridge``; never ``issuer``, ``verifier`` or
 ``cli`` (ARCHITECTURE.md, Packages).
 """

@@ -9,18 +9,19 @@ board and call its parts; they never open a database session themselves.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from issuer.certificates import board_x5c
 from issuer.identity import Identity, identity_of
+from issuer.keys import open_signer
 from issuer.service import Issuer
 from issuer.settings import IssuerSettings
 from issuer.status import RegistryConfig, StatusRegistry
 from issuer.status.publish import StatusPublisher
 from issuer.store import BoardStore
 from vc_core.clock import Clock, system_clock
-from vc_core.errors import ConfigError, InputError
-from vc_core.keys import Signer, generate_key, load_key
+from vc_core.keys import Signer
 from vc_schemas.builder import IssuerProfile
 from vc_schemas.registry import loader as schemas_loader
 
@@ -37,6 +38,8 @@ class Board:
     publisher: StatusPublisher
     issuer: Issuer
     clock: Clock
+    #: Releases the signing key :func:`open_board` opened itself (a PKCS#11 session).
+    release_signer: Callable[[], None] | None = field(default=None, repr=False)
 
     @property
     def did(self) -> str:
@@ -55,33 +58,35 @@ class Board:
     def close(self) -> None:
         self.registry.close()
         self.store.close()
+        if self.release_signer is not None:
+            self.release_signer()
 
 
 def board_signer(settings: IssuerSettings) -> Signer:
-    """The board's signing key: the named file, or a development board's own (see settings)."""
-    if settings.signing_key is not None:
-        return load_key(settings.signing_key)
-    if settings.environment != "development":
-        raise ConfigError(
-            "config.invalid", "signing_key: a board outside development needs its signing key"
-        )
-    path = settings.development_key_path
-    if path.is_file():
-        return load_key(path)
-    key = generate_key("p256")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        key.save(path)
-    except InputError:  # Another process made it first: use that one.
-        return load_key(path)
-    return key
+    """The board's signing key: a key file, a PKCS#11 token, or a development board's own
+    (:func:`issuer.keys.open_signer`)."""
+    return open_signer(settings)
 
 
 def open_board(
     settings: IssuerSettings, *, clock: Clock = system_clock, signer: Signer | None = None
 ) -> Board:
     """The board ``settings`` describe, its databases migrated (safe to run concurrently)."""
-    signer = signer or board_signer(settings)
+    release: Callable[[], None] | None = None
+    if signer is None:
+        signer = board_signer(settings)
+        release = getattr(signer, "close", None)
+    try:
+        board = _assemble(settings, clock, signer)
+    except BaseException:
+        if release is not None:
+            release()
+        raise
+    board.release_signer = release
+    return board
+
+
+def _assemble(settings: IssuerSettings, clock: Clock, signer: Signer) -> Board:
     # A did:web board signs its lists and credentials as the did:web of its host.
     identity = identity_of(signer, settings.did_method, settings.public_url)
     x5c = (

@@ -7,7 +7,7 @@ method is ``<did>#<JWK thumbprint of the key>`` (RFC 7638), so each key keeps it
 across rotations.
 
 Key rotation: the board records each key it starts with in ``board_keys`` (revision
-``i0002``). When a key is no longer among the current ones it is *retired*, not forgotten:
+``i0004``). When a key is no longer among the current ones it is *retired*, not forgotten:
 :meth:`KeyHistory.listed` keeps it in the did:web document until ``keep_until`` (the
 ``retired_key_days`` setting after retirement; never, without one), because credentials it
 signed remain valid and their verifiers resolve it from that document.

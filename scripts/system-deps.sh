@@ -5,11 +5,16 @@
 set -euo pipefail
 
 # The PC/SC test stack (JPKI.md): pcscd with the vpcd virtual reader, OpenSC's
-# jpki driver and PKCS#11 module, and what pyscard needs to build.
-packages=(pcscd libpcsclite-dev swig gcc vsmartcard-vpcd opensc opensc-pkcs11 pcsc-tools)
+# jpki driver and PKCS#11 module, and what pyscard needs to build. SoftHSM2: a PKCS#11
+# token for the board's signing-key tests.
+packages=(pcscd libpcsclite-dev swig gcc vsmartcard-vpcd opensc opensc-pkcs11 pcsc-tools softhsm2)
 # The employer's page is tested in a real browser: Debian's chromium driven by chromedriver,
 # with the Japanese fonts its screenshots need.
 packages+=(chromium chromium-driver fonts-noto-cjk)
+# make bench drives the verifier over HTTP with wrk.
+packages+=(wrk)
+# The wallet's passphrase prompts are tested in a real terminal, driven through tmux.
+packages+=(tmux)
 
 missing=()
 for pkg in "${packages[@]}"; do

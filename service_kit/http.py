@@ -147,10 +147,12 @@ async def read_model(request: Request, model: type[M], *, limits: Limits = DEFAU
     return parse_model(model, await read_json(request, limits=limits))
 
 
-def request_body(model: type[BaseModel]) -> dict[str, Any]:
-    """The ``openapi_extra`` of a route that reads ``model`` itself (:func:`publish_models`)."""
+def request_body(model: type[BaseModel], *, required: bool = True) -> dict[str, Any]:
+    """The ``openapi_extra`` of a route that reads ``model`` itself (:func:`publish_models`);
+    ``required=False`` for a route that also takes no body at all."""
     schema = {"$ref": f"#/components/schemas/{model.__name__}"}
-    return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
+    content = {"application/json": {"schema": schema}}
+    return {"requestBody": {"required": required, "content": content}}
 
 
 def publish_models(app: FastAPI, *models: type[BaseModel]) -> None:

@@ -31,6 +31,7 @@ stderr line and an exit code; neither needs to know the class.
     ├── InputError            input.*      strict UTF-8 and JSON with limits
     ├── StorageError          storage.*    databases and their migrations (service_kit)
     ├── BoardError            board.*      a board's register, issuance and lifecycle (issuer)
+    ├── OAuthError            oauth.*      OpenID4VCI / OAuth 2.0 endpoint errors (RFC 6749 §5.2)
     ├── WalletError           wallet.*     the holder's encrypted store and its exchanges
     └── ConfigError           config.*     service settings and their secrets
 
@@ -64,6 +65,7 @@ __all__ = [
     "KeyMaterialError",
     "LoaderError",
     "NonceError",
+    "OAuthError",
     "ProofError",
     "RequestError",
     "SchemaError",
@@ -91,6 +93,11 @@ CODES: Mapping[str, str] = {
     "key.file_invalid": "A key file is not a JSON Web Key shikaku can use.",
     "key.unsupported": "The key type or curve is not supported for this operation.",
     "key.private_missing": "A private key was needed but only a public key was given.",
+    "key.passphrase_missing": "The key file is encrypted and no passphrase was given.",
+    "key.passphrase_mismatch": "The two passphrases typed differ; nothing was written.",
+    "key.passphrase_incorrect": "The key file's passphrase is incorrect (or the file is damaged).",
+    "key.pkcs11_unavailable": "The PKCS#11 module, token or key cannot be used.",
+    "key.pkcs11_pin_incorrect": "The PKCS#11 token refused or locked the PIN; it is not retried.",
     # did.*
     "did.invalid": "The DID or DID URL is malformed.",
     "did.method_unsupported": "The DID method cannot be resolved offline by shikaku.",
@@ -205,6 +212,7 @@ CODES: Mapping[str, str] = {
     "card.proof_malformed": "A binding proof is missing a member or has a wrong value.",
     "card.signature_invalid": "The card signature does not verify over the challenge.",
     "card.wallet_key_mismatch": "The proof does not bind the wallet key expected.",
+    "card.facts_mismatch": "The signing certificate's four facts do not match the register record.",
     # status.* (status lists: codecs, registry, publishing, checking)
     "status.bits_unsupported": "The entry width is not allowed (IETF: 1, 2, 4 or 8; W3C: 1 to 8).",
     "status.index_out_of_range": "The status index is outside the list (RANGE_ERROR).",
@@ -306,6 +314,21 @@ CODES: Mapping[str, str] = {
     "board.record_unknown": "The board's register holds no record for this holder.",
     "board.not_issuable": "The record's standing does not allow issuing (revoked, deceased).",
     "board.event_invalid": "The lifecycle order is incomplete or contradicts the register.",
+    # oauth.* (the board's OpenID4VCI endpoints: the suffix is the RFC 6749 / RFC 9449 /
+    # OpenID4VCI 1.0 ``error`` value the endpoint answers with)
+    "oauth.invalid_request": "The OAuth request is missing a parameter or is malformed.",
+    "oauth.invalid_grant": "The pre-authorized code or transaction code is wrong, used or expired.",
+    "oauth.unsupported_grant_type": "The token endpoint does not support this grant type.",
+    "oauth.invalid_dpop_proof": "The DPoP proof is missing, malformed, replayed or does not match.",
+    "oauth.use_dpop_nonce": "The DPoP proof must carry the nonce the server just provided.",
+    "oauth.invalid_token": "The access token is unknown, expired or not bound to this DPoP key.",
+    "oauth.invalid_credential_request": "The credential request is malformed or not allowed.",
+    "oauth.unknown_credential_configuration": "No such credential configuration is offered.",
+    "oauth.invalid_proof": "A key proof is missing, malformed, wrongly signed or not allowed.",
+    "oauth.invalid_nonce": "A key proof's c_nonce is unknown, used or expired: get a fresh one.",
+    "oauth.credential_request_denied": "The board will not issue this credential (standing).",
+    "oauth.invalid_notification_id": "The notification id is unknown to the credential issuer.",
+    "oauth.invalid_notification_request": "The notification request is malformed.",
     # wallet.* (the holder's wallet: its encrypted store and its exchanges)
     "wallet.passphrase_incorrect": "The passphrase does not open this wallet; nothing changed.",
     "wallet.store_corrupt": "The wallet file is damaged or not a shikaku wallet; nothing changed.",
@@ -313,6 +336,11 @@ CODES: Mapping[str, str] = {
     "wallet.store_exists": "A wallet already exists here; shikaku never overwrites one.",
     "wallet.store_busy": "Another shikaku process holds the wallet; try again when it ends.",
     "wallet.credential_unknown": "The wallet holds no credential with this id.",
+    "wallet.not_a_credential": "The file is not a credential the wallet keeps (a presentation, "
+    "or no credential form at all).",
+    "wallet.passphrase_file_insecure": "The passphrase file is readable by others; make it "
+    "readable by its owner alone (chmod 600).",
+    "wallet.key_mismatch": "The wallet key given is not the key the credential is bound to.",
 }
 
 
@@ -456,6 +484,18 @@ class BoardError(ShikakuError):
     """A board's register, issuance or lifecycle refused the work (the issuer service)."""
 
     prefix = "board"
+
+
+class OAuthError(ShikakuError):
+    """An OpenID4VCI endpoint refused the request. Those endpoints answer RFC 6749 §5.2 JSON
+    (``{"error": <the code's suffix>, "error_description": ...}``), not a problem document."""
+
+    prefix = "oauth"
+
+    @property
+    def error(self) -> str:
+        """The OAuth ``error`` value: the code without its ``oauth.`` prefix."""
+        return self.code.removeprefix("oauth.")
 
 
 class WalletError(ShikakuError):

@@ -47,6 +47,7 @@ __all__ = [
     "public_jwk",
     "public_key_from_jwk",
     "verify_signature",
+    "write_key_file",
 ]
 
 KeyType = Literal["p256", "p384", "ed25519"]
@@ -130,17 +131,25 @@ class SoftwareKey:
         Never overwrites: an existing ``path``, a missing folder or one that cannot be
         written is ``input.unwritable``.
         """
-        data = json.dumps(self.private_jwk(), indent=2).encode() + b"\n"
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            raise InputError(
-                "input.unwritable", f"{path} already exists; shikaku never overwrites a key"
-            ) from None
-        except OSError as exc:
-            raise InputError("input.unwritable", f"cannot create {path}: {exc.strerror}") from None
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+        write_key_file(path, json.dumps(self.private_jwk(), indent=2).encode() + b"\n")
+
+
+def write_key_file(path: Path, data: bytes) -> None:
+    """Create ``path`` with mode 0600 and write ``data`` (private key material) to it.
+
+    Never overwrites: an existing ``path``, a missing folder or one that cannot be written is
+    ``input.unwritable``.
+    """
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        raise InputError(
+            "input.unwritable", f"{path} already exists; shikaku never overwrites a key"
+        ) from None
+    except OSError as exc:
+        raise InputError("input.unwritable", f"cannot create {path}: {exc.strerror}") from None
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
 
 
 def generate_key(key_type: KeyType) -> SoftwareKey:

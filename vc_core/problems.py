@@ -74,6 +74,7 @@ _BY_PREFIX: dict[str, tuple[int, Kind]] = {
     "server": (500, _C),
     "board": (409, _F),
     "wallet": (400, _F),
+    "oauth": (400, _F),
 }
 
 # Codes that differ from their prefix's default.
@@ -86,6 +87,8 @@ _EXCEPTIONS: dict[str, tuple[int, Kind]] = {
     "sdjwt.malformed": (400, _C),
     "proof.cryptosuite_unsupported": (400, _C),
     "key.file_invalid": (400, _C),
+    "key.pkcs11_unavailable": (503, _C),
+    "key.pkcs11_pin_incorrect": (500, _C),
     "did.invalid": (400, _F),
     "did.fragment_not_found": (400, _F),
     # Something outside could not be reached or answered: "could not verify", fail closed.
@@ -108,6 +111,7 @@ _EXCEPTIONS: dict[str, tuple[int, Kind]] = {
     "card.emulator_state": (500, _C),
     "card.pin_blocked": (403, _F),
     "card.pin_last_try": (403, _F),
+    "card.facts_mismatch": (403, _F),
     "schema.catalogue_invalid": (500, _C),
     "schema.unknown_qualification": (404, _F),
     "schema.request_unknown": (404, _F),
@@ -126,6 +130,7 @@ _EXCEPTIONS: dict[str, tuple[int, Kind]] = {
     "wallet.credential_unknown": (404, _F),
     "wallet.store_busy": (409, _F),
     "board.event_invalid": (422, _F),
+    "oauth.invalid_token": (401, _F),
 }
 
 

@@ -7,7 +7,9 @@ resource) is the caller's: :func:`check_related_resource` takes the bytes.
 
 Rules checked:
 
-- ``@context`` is a list whose first item is the VC 2.0 context (§4.3).
+- ``@context`` is a list whose first item is the VC 2.0 context (§4.3) — or, for a VC 1.1
+  credential (which verifiers and the W3C suites still meet), the VC 1.1 context, and then
+  its validity members are VC 1.1's: ``issuanceDate`` (required) and ``expirationDate``.
 - ``type`` includes ``VerifiableCredential`` (§4.5).
 - ``issuer`` is a URL or an object with a URL ``id`` (§4.7).
 - ``credentialSubject`` is an object or a non-empty list of objects (§4.8).
@@ -35,13 +37,14 @@ from typing import Any
 
 from vc_core.codecs import multibase_decode
 from vc_core.errors import CodecError, CredentialError
-from vc_core.jsonld.loader import CREDENTIALS_V2
+from vc_core.jsonld.loader import CREDENTIALS_V1, CREDENTIALS_V2
 
 __all__ = [
     "check_related_resource",
     "check_validity_dates",
     "credential_problems",
     "datetime_stamp",
+    "is_vc11",
     "validate_credential",
 ]
 
@@ -50,6 +53,9 @@ _DATETIME = re.compile(r"^-?\d{4,}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\
 _SRI_HASHES = {"sha256": "sha256", "sha384": "sha384", "sha512": "sha512"}
 # Multihash codes for digestMultibase: sha2-256, sha2-384, sha2-512, sha3-256.
 _MULTIHASH = {0x12: "sha256", 0x20: "sha384", 0x13: "sha512", 0x16: "sha3_256"}
+
+
+_VALIDITY = ("validFrom", "validUntil")
 
 
 def _is_url(value: Any) -> bool:
@@ -113,9 +119,23 @@ def validate_credential(credential: Any, *, now: datetime | None = None) -> None
         raise problems[0]
 
 
+def is_vc11(document: Mapping[str, Any]) -> bool:
+    """True for a VC 1.1 document: its ``@context`` starts with the VC 1.1 context."""
+    context = document.get("@context")
+    return isinstance(context, list) and bool(context) and context[0] == CREDENTIALS_V1
+
+
 def _context(credential: Mapping[str, Any]) -> None:
     context = credential.get("@context")
-    if not isinstance(context, list) or not context or context[0] != CREDENTIALS_V2:
+    if (
+        not isinstance(context, list)
+        or not context
+        or context[0]
+        not in (
+            CREDENTIALS_V2,
+            CREDENTIALS_V1,
+        )
+    ):
         raise CredentialError(
             "credential.context_invalid", f"@context must be a list starting with {CREDENTIALS_V2}"
         )
@@ -147,12 +167,17 @@ def _subject(credential: Mapping[str, Any]) -> None:
 
 
 def _validity(credential: Mapping[str, Any], now: datetime | None) -> None:
-    valid_from = credential.get("validFrom")
-    valid_until = credential.get("validUntil")
-    start = _parse_time(valid_from, "validFrom") if valid_from is not None else None
-    end = _parse_time(valid_until, "validUntil") if valid_until is not None else None
+    first, last = ("issuanceDate", "expirationDate") if is_vc11(credential) else _VALIDITY
+    if first == "issuanceDate" and "issuanceDate" not in credential:
+        raise CredentialError(
+            "credential.validity_invalid", "a VC 1.1 credential needs issuanceDate"
+        )
+    valid_from = credential.get(first)
+    valid_until = credential.get(last)
+    start = _parse_time(valid_from, first) if valid_from is not None else None
+    end = _parse_time(valid_until, last) if valid_until is not None else None
     if start is not None and end is not None and end < start:
-        raise CredentialError("credential.validity_invalid", "validUntil is before validFrom")
+        raise CredentialError("credential.validity_invalid", f"{last} is before {first}")
     if now is not None:
         if start is not None and now < start:
             raise CredentialError("credential.not_yet_valid")

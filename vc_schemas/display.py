@@ -144,7 +144,7 @@ def value_text(
 
 
 def _both(text: Text, lang: Language) -> str:
-    return f"{text.get(lang)} / {text.get('en' if lang == 'ja' else 'ja')}"
+    return text.both(lang)
 
 
 def _entry_for(credential: Mapping[str, Any], catalogue: Catalogue) -> Qualification | None:

@@ -19,3 +19,7 @@ class Text:
 
     def get(self, lang: Language) -> str:
         return self.ja if lang == "ja" else self.en
+
+    def both(self, lang: Language) -> str:
+        """``lang``'s text first, then the other: ``看護師 / Registered nurse``."""
+        return f"{self.get(lang)} / {self.get('en' if lang == 'ja' else 'ja')}"

@@ -22,11 +22,9 @@ from collections.abc import Iterable, Mapping
 from functools import cache
 from typing import Any, Literal
 
-from jsonschema import Draft202012Validator
-from referencing import Registry, Resource
-
 from vc_core.errors import SchemaError
 from vc_schemas.catalogue import Catalogue, Qualification, default_catalogue
+from vc_schemas.checking import SchemaCheck
 from vc_schemas.guard import FieldError, scan_forbidden
 from vc_schemas.namespace import (
     CREDENTIAL_SCHEMA_V1,
@@ -43,13 +41,10 @@ _CODE = "schema.credential_invalid"
 
 
 @cache
-def _validator(kind: SchemaKind) -> Draft202012Validator:
+def _validator(kind: SchemaKind) -> SchemaCheck:
     documents = schemas()
-    registry: Registry[Any] = Registry().with_resources(
-        (url, Resource.from_contents(document)) for url, document in documents.items()
-    )
     url = CREDENTIAL_SCHEMA_V1 if kind == "credential" else DISCLOSED_SCHEMA_V1
-    return Draft202012Validator(documents[url], registry=registry)
+    return SchemaCheck(documents[url], documents)
 
 
 def _pointer(path: Iterable[str | int]) -> str:
@@ -57,8 +52,7 @@ def _pointer(path: Iterable[str | int]) -> str:
 
 
 def _schema_problems(document: Any, kind: SchemaKind) -> list[FieldError]:
-    errors = sorted(_validator(kind).iter_errors(document), key=lambda e: list(e.absolute_path))
-    return [FieldError(_pointer(e.absolute_path) or "/", _CODE, e.message) for e in errors]
+    return _validator(kind).problems(document)
 
 
 def _forbidden_problems(document: Any) -> list[FieldError]:

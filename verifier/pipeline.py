@@ -18,7 +18,8 @@ form           issuer's proof         holder binding                        stat
 =============  =====================  ====================================  =====================
 
 Fail closed: the policy says which checks are required; a required check that cannot run is
-"could not verify", a check the caller did not ask for is reported as not requested, and the
+"could not verify", a check the caller did not ask for (by default: one the policy does not
+require) is reported as not requested, and the
 outcome is derived from the checks (:class:`vc_core.verdict.Verdict`), never set by hand.
 Primitives raise; this function does not, for any input: malformed input is a failed
 ``format`` check with its code.
@@ -35,7 +36,7 @@ from vc_core.jsonio import decode_utf8, loads
 from verifier.checks.assemble import Checks
 from verifier.di_forms import verify_ldp_vc, verify_ldp_vp
 from verifier.jose_forms import verify_jose_form
-from verifier.policy import ALL_CHECKS, CheckName, VerifierPolicy, VerifyOptions
+from verifier.policy import CheckName, VerifierPolicy, VerifyOptions
 from verifier.result import VerificationResult
 from verifier.vp_jwt_form import verify_vp_jwt_form
 
@@ -49,7 +50,9 @@ def verify(
 ) -> VerificationResult:
     """Verify ``value`` (bytes, text, or already parsed JSON) under ``policy``."""
     options = options or VerifyOptions()
-    wanted = options.checks if options.checks is not None else ALL_CHECKS
+    # Asked for nothing in particular: the checks the policy requires, and only those. (The
+    # employer policy requires every check; a conformance deployment requires fewer.)
+    wanted = options.checks if options.checks is not None else policy.required
     form: Format | None = None
     try:
         if isinstance(value, bytes):

@@ -1,4 +1,5 @@
-"""The board's HTTP service (VC-API issuance, status lists, did:web, admin API keys).
+"""The board's HTTP service (VC-API issuance, status lists, did:web, admin API keys,
+OpenID4VCI), routers per area mounted by the app factory.
 
 :func:`create_app` builds it from :class:`~issuer.settings.IssuerSettings`;
 :func:`~issuer.http.auth.require_scope` guards the routes that change the board.

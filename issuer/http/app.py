@@ -8,7 +8,8 @@ keys in use (:class:`issuer.identity.KeyHistory`), publishes every list that is 
 stale so the URLs in issued credentials answer, and closes the board at shutdown.
 
 Routes: issuance (:mod:`issuer.http.issue`), status lists and status changes
-(:mod:`issuer.http.status`), public documents and probes (:mod:`issuer.http.public`).
+(:mod:`issuer.http.status`), public documents and probes (:mod:`issuer.http.public`), and
+OpenID4VCI 1.0 (:mod:`issuer.http.oid4vci`, its service on ``app.state.oid4vci``).
 Errors are RFC 9457 problem documents (:func:`service_kit.http.install_problem_handlers`);
 bodies are capped and read strictly; admin routes need an API key
 (:func:`issuer.http.auth.require_scope`).
@@ -29,10 +30,12 @@ from issuer.board import open_board
 from issuer.http.auth import install_auth_handler
 from issuer.http.issue import router as issue_router
 from issuer.http.models import IssueRequest, StatusUpdateRequest
+from issuer.http.oid4vci import router as oid4vci_router
 from issuer.http.public import router as public_router
 from issuer.http.status import router as status_router
 from issuer.identity import KeyHistory
 from issuer.instances import open_instances
+from issuer.oid4vci import Oid4vciIssuer
 from issuer.settings import IssuerSettings
 from service_kit.http import install_problem_handlers, limit_body_size, publish_models
 from vc_core.clock import Clock, system_clock
@@ -66,6 +69,7 @@ def create_app(
                 await run_in_threadpool(publisher.publish_due)
             app.state.board = board
             app.state.instances = instances
+            app.state.oid4vci = await run_in_threadpool(Oid4vciIssuer, board)
             yield
         finally:
             board.close()
@@ -86,5 +90,6 @@ def create_app(
     app.include_router(issue_router)
     app.include_router(status_router)
     app.include_router(public_router)
+    app.include_router(oid4vci_router)
     publish_models(app, IssueRequest, StatusUpdateRequest)
     return app

@@ -22,6 +22,7 @@ Nothing here holds a My Number, an address, a JPKI certificate or its serial.
 from __future__ import annotations
 
 from issuer.store.db import ISSUER_MIGRATIONS, default_url, migrate
+from issuer.store.enrolments import EnrolmentRow
 from issuer.store.models import CredentialRow, EventRow, RecordRow
 from issuer.store.store import BoardEvent, BoardStore, IssuedInstance, StoredRecord, subject_of
 
@@ -30,6 +31,7 @@ __all__ = [
     "BoardEvent",
     "BoardStore",
     "CredentialRow",
+    "EnrolmentRow",
     "EventRow",
     "IssuedInstance",
     "RecordRow",

@@ -38,7 +38,7 @@ def test_bundled_contexts_match_their_pins() -> None:
 
 def test_any_other_url_is_refused() -> None:
     with pytest.raises(LoaderError) as info:
-        default_loader()("https://www.w3.org/2018/credentials/examples/v1", None)
+        default_loader()("https://www.w3.org/2017/credentials/v0", None)
     assert info.value.code == "loader.url_not_allowed"
 
 

@@ -78,6 +78,20 @@ def test_proof_only_is_what_the_conformance_suites_ask(world: World) -> None:
     assert "status" in skipped and "issuer_trust" in skipped
 
 
+def test_a_policy_that_requires_less_runs_only_what_it_requires_when_asked_nothing(
+    world: World,
+) -> None:
+    """A conformance deployment (``required_checks`` = the proof and the data model) answers a
+    request without options.checks as it would ``checks: ["proof"]``; the employer policy,
+    which requires everything, still runs everything."""
+    everything = verify(world.signed(), world.policy)
+    assert not [c for c in everything.verdict.checks if c.outcome == "not_requested"]
+    result = verify(world.signed(), world.policy.proof_only())
+    assert result.verified
+    skipped = {c.name for c in result.verdict.checks if c.outcome == "not_requested"}
+    assert {"status", "issuer_trust", "schema", "holder_binding"} <= skipped
+
+
 # -- Attack 1: a forged issuer --------------------------------------------------------------------
 
 

@@ -160,14 +160,15 @@ def handler(publisher: StatusPublisher, registry: StatusRegistry) -> httpx.MockT
     return httpx.MockTransport(handle)
 
 
-def make_world(tmp_path: Path) -> World:
-    clock = FixedClock(T0)
+def make_world(tmp_path: Path, *, base: str = BASE, clock: FixedClock | None = None) -> World:
+    """The world at ``T0``, or at ``clock``'s time, its lists published at ``base``."""
+    clock = clock or FixedClock(T0)
     key = generate_key("p256")
-    config = RegistryConfig(base_url=BASE, purposes=("revocation", "suspension", "message"))
+    config = RegistryConfig(base_url=base, purposes=("revocation", "suspension", "message"))
     registry = StatusRegistry.open(f"sqlite:///{tmp_path / 'board.sqlite3'}", config, now=clock)
     publisher = StatusPublisher(registry, signer=key)
     fetcher = StatusListFetcher(
-        FetchPolicy(allow=(BASE + "/",)), transport=handler(publisher, registry), now=clock
+        FetchPolicy(allow=(base + "/",)), transport=handler(publisher, registry), now=clock
     )
     issuer = did_key_from_public_key(key.public_key)
     trust = TrustRegistry(

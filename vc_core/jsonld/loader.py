@@ -11,8 +11,8 @@ The bundled documents and where they come from (npm package @ version):
 
 - ``https://www.w3.org/ns/credentials/v2``:
   @digitalbazaar/credentials-context@3.2.0
-- ``https://www.w3.org/2018/credentials/v1`` (VC Data Model 1.1, which the W3C suites still
-  send): credentials-context@2.0.0 (``js/context.js``)
+- ``https://www.w3.org/2018/credentials/v1`` (VC 1.1, which verifiers and the W3C suites
+  still meet): @digitalbazaar/credentials-context@3.2.0 (``contexts/v1.jsonld``)
 - ``https://w3id.org/security/data-integrity/v2``:
   @digitalbazaar/data-integrity-context@2.0.1
 - ``https://w3id.org/security/multikey/v1``:

@@ -13,8 +13,10 @@ nonce database) and keeps it on ``app.state``; it is closed when the app shuts d
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from fastapi import FastAPI
 
@@ -30,7 +32,7 @@ from verifier.http.settings import VerifierSettings
 from verifier.service import Transport, build_verifier
 from verifier.web import router as page_router
 
-__all__ = ["create_app"]
+__all__ = ["create_app", "from_environment"]
 
 
 def create_app(
@@ -66,3 +68,10 @@ def create_app(
     app.include_router(page_router)
     publish_models(app, ChallengeRequest, VerifyCredentialRequest, VerifyPresentationRequest)
     return app
+
+
+def from_environment() -> FastAPI:
+    """The app as each of uvicorn's worker processes builds it (``uvicorn --factory``):
+    settings from the ``SHIKAKU_*`` variables and the TOML file ``$SHIKAKU_CONFIG`` names."""
+    config = os.environ.get("SHIKAKU_CONFIG")
+    return create_app(VerifierSettings.load(toml_file=Path(config) if config else None))

@@ -55,7 +55,13 @@ SettingsDep = Annotated[VerifierSettings, Depends(settings_of)]
 
 def _verify_route(model: type[BaseModel], summary: str) -> dict[str, Any]:
     """How a verify route is documented: 200 verified, 400 not (VC-API), problems otherwise."""
-    not_verified = {"model": VerifyResponse, "description": "Not verified, or could not verify"}
+    problem = PROBLEM_RESPONSES["4XX"]["content"]
+    not_verified = {
+        "model": VerifyResponse,
+        "description": "Not verified or could not verify (the verdict), or a malformed request "
+        "(an RFC 9457 problem document)",
+        "content": problem,
+    }
     return {
         "response_model": VerifyResponse,
         "responses": {400: not_verified, **PROBLEM_RESPONSES},
@@ -69,7 +75,7 @@ def _verify_route(model: type[BaseModel], summary: str) -> dict[str, Any]:
     status_code=201,
     response_model=ChallengeResponse,
     responses=PROBLEM_RESPONSES,
-    openapi_extra=request_body(ChallengeRequest),
+    openapi_extra=request_body(ChallengeRequest, required=False),
     summary="Issue a challenge (nonce) for one presentation",
 )
 async def challenges(

@@ -45,6 +45,12 @@ def unwrap(value: str | Mapping[str, Any], kind: Kind) -> str | Mapping[str, Any
     ``typ``): an envelope that says one form and holds another is ``credential.malformed``.
     """
     name, forms = _ENVELOPES[kind]
+    if isinstance(value, str) and value.lstrip().startswith(("{", "[")):
+        # VC-API carries a Data Integrity document as a JSON object; JSON text in a string is
+        # neither that nor a compact JOSE form (the W3C suites send it to see it refused).
+        raise CredentialError(
+            "credential.malformed", f"a {kind} in JSON is an object, not a string of JSON text"
+        )
     if not isinstance(value, Mapping) or not _names(value.get("type"), name):
         return value
     url = value.get("id")

@@ -133,6 +133,12 @@ def test_readiness_answers_503_when_a_database_is_down(client: TestClient) -> No
         board.registry.engine = working
 
 
+def test_the_service_also_speaks_openid4vci(client: TestClient) -> None:
+    metadata = client.get("/.well-known/openid-credential-issuer")
+    assert metadata.status_code == 200, metadata.text
+    assert metadata.json()["credential_issuer"] == "http://127.0.0.1:8100"
+
+
 def test_the_openapi_document_describes_the_routes(client: TestClient) -> None:
     document = client.get("/openapi.json").json()
     paths = document["paths"]

@@ -8,6 +8,7 @@ the code — never a 500, never FastAPI's own 422 shape.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -114,3 +115,11 @@ def test_a_wrong_method_is_a_405_problem_with_allow(client: TestClient) -> None:
 def test_probes_answer(client: TestClient) -> None:
     assert client.get("/healthz").json() == {"status": "ok"}
     assert client.get("/readyz").json() == {"status": "ready"}
+
+
+def test_json_text_in_a_string_is_not_a_credential(client: TestClient, world: World) -> None:
+    """The W3C Data Integrity suites send a credential as a string of JSON text: not a map."""
+    text = json.dumps(world.signed())
+    answer = client.post("/credentials/verify", json={"verifiableCredential": text})
+    assert answer.status_code == 400
+    assert answer.json()["code"] == "credential.malformed"

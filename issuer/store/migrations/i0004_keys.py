@@ -1,7 +1,7 @@
 """Create ``board_keys``: the keys a did:web board has signed with, current and retired.
 
-Revision ID: i0002
-Revises: i0001
+Revision ID: i0004
+Revises: i0003
 Create Date: 2026-12-04
 
 The board's ``/.well-known/did.json`` lists its current keys and the keys it retired until the
@@ -16,8 +16,8 @@ from alembic import op
 
 from issuer.status.models import UTCDateTime
 
-revision = "i0002"
-down_revision = "i0001"
+revision = "i0004"
+down_revision = "i0003"
 branch_labels = None
 depends_on = None
 

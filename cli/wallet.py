@@ -1,0 +1,340 @@
+"""``shikaku wallet``: the holder's own credentials, kept encrypted on her machine.
+
+A nurse receives her 看護師 credential from her board as a file. ``shikaku wallet init`` makes
+her wallet (one encrypted file, :mod:`holder.store`) under a passphrase only she knows;
+``add`` keeps the file there after reading what it is and checking, where it can on this
+machine, the board's signature (:mod:`holder.receive`); ``list`` and ``show`` tell her what
+she holds in plain words — which of her fields employers do not see unless she chooses to
+show them (本籍, 性別, 国籍); ``delete``, ``export`` (a backup under its own passphrase) and
+``import`` (merging a backup) look after the file. Words are Japanese first, English with
+``--lang en``.
+
+The wallet is ``--wallet PATH``, else ``$SHIKAKU_WALLET``, else
+``$XDG_DATA_HOME/shikaku/wallet/wallet.json`` (``~/.local/share`` when unset). Passphrases are
+asked for with hidden input (a new one twice), or read from the first line of
+``--passphrase-file`` for scripts — a file that only its owner may read (mode 0600 or
+stricter); others are refused. A passphrase is never echoed, logged or put in a message.
+
+Exit codes (:data:`cli.errors.EXIT_CODES`): 0 done; 1 you declined (``delete``); 2 another
+refusal (a bad file, a signature that fails); 3 wrong passphrase; 4 the wallet file is
+damaged; 5 no wallet yet, or no credential with that id; 6 another shikaku is using the
+wallet; 7 the target file already exists (never overwritten); 8 the passphrase file is
+readable by others; 9 the file is not a credential. A refusal changes nothing.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Literal
+
+import typer
+
+if TYPE_CHECKING:
+    from holder.store import WalletStore
+    from vc_schemas.text import Text
+
+__all__ = ["ENV_WALLET", "app", "default_wallet_path"]
+
+ENV_WALLET = "SHIKAKU_WALLET"
+
+_EXIT_CODES_HELP = (
+    "Exit codes: 0 done; 1 declined; 2 other refusal (a bad file, a failing signature); "
+    "3 wrong passphrase; 4 damaged wallet; 5 no wallet, or no such credential; 6 wallet busy; "
+    "7 file exists (never overwritten); 8 passphrase file readable by others; "
+    "9 not a credential."
+)
+
+app = typer.Typer(
+    help="The holder's wallet: keep your credentials, encrypted, on this machine.",
+    epilog=_EXIT_CODES_HELP,
+    no_args_is_help=True,
+)
+
+
+Lang = Literal["ja", "en"]
+
+WalletOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--wallet",
+        help=f"Wallet file (default: ${ENV_WALLET}, else "
+        "$XDG_DATA_HOME/shikaku/wallet/wallet.json).",
+    ),
+]
+PassphraseFileOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--passphrase-file",
+        help="Read the wallet passphrase from this file's first line (mode 0600), not a prompt.",
+    ),
+]
+BackupPassphraseFileOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--backup-passphrase-file",
+        help="Read the backup's passphrase from this file's first line (mode 0600).",
+    ),
+]
+LangOption = Annotated[Lang, typer.Option("--lang", help="ja (default) or en")]
+IdArgument = Annotated[
+    str, typer.Argument(metavar="ID", help="The credential's id (its first 8 characters will do)")
+]
+
+
+def default_wallet_path() -> Path:
+    """``$SHIKAKU_WALLET``, else ``$XDG_DATA_HOME/shikaku/wallet/wallet.json``."""
+    configured = os.environ.get(ENV_WALLET)
+    if configured:
+        return Path(configured)
+    xdg = os.environ.get("XDG_DATA_HOME")
+    base = Path(xdg) if xdg and Path(xdg).is_absolute() else Path.home() / ".local" / "share"
+    return base / "shikaku" / "wallet" / "wallet.json"
+
+
+# -- passphrases -------------------------------------------------------------------------------
+
+
+def _passphrase_from_file(path: Path) -> str:
+    """The first line of ``path``, a file only its owner may read or change."""
+    from vc_core.errors import InputError, WalletError
+
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError as exc:
+        raise InputError("input.unreadable", f"cannot read {path}: {exc.strerror}") from None
+    with os.fdopen(fd, "rb") as handle:
+        mode = os.fstat(handle.fileno()).st_mode
+        if mode & 0o077:
+            raise WalletError(
+                "wallet.passphrase_file_insecure",
+                f"{path} has mode {mode & 0o777:o}; others may read or change it",
+            )
+        data = handle.read(64 * 1024)
+    try:
+        line = data.decode("utf-8").split("\n", 1)[0].rstrip("\r")
+    except UnicodeDecodeError:
+        raise InputError("input.not_utf8", f"{path} is not UTF-8") from None
+    if not line:
+        raise InputError("input.unreadable", f"the first line of {path} holds no passphrase")
+    return line
+
+
+def _ask(prompt: Text, lang: Lang, *, new: bool) -> str:
+    from vc_schemas.text import Text
+
+    again = Text("確認のため、もう一度入力してください", "Repeat it to confirm").both(lang)
+    answer: str = typer.prompt(
+        prompt.both(lang), hide_input=True, confirmation_prompt=again if new else False
+    )
+    return answer
+
+
+def _passphrase(source: Path | None, lang: Lang, *, new: bool = False, backup: bool = False) -> str:
+    from vc_schemas.text import Text
+
+    if source is not None:
+        return _passphrase_from_file(source)
+    if backup:
+        prompt = Text("バックアップのパスフレーズ", "Backup passphrase")
+    elif new:
+        prompt = Text("新しいウォレットのパスフレーズ", "New wallet passphrase")
+    else:
+        prompt = Text("ウォレットのパスフレーズ", "Wallet passphrase")
+    return _ask(prompt, lang, new=new)
+
+
+def _open(wallet: Path | None, passphrase_file: Path | None, lang: Lang) -> WalletStore:
+    from holder.store import WalletStore
+    from vc_core.errors import WalletError
+
+    path = wallet or default_wallet_path()
+    if not path.exists():  # Say so before asking for a passphrase that could open nothing.
+        raise WalletError("wallet.store_missing", f"no wallet at {path}")
+    return WalletStore.open(path, _passphrase(passphrase_file, lang))
+
+
+def _refuse_existing(path: Path) -> None:
+    from vc_core.errors import WalletError
+
+    if path.exists():
+        raise WalletError("wallet.store_exists", f"{path} already exists")
+
+
+def _say(ja: str, en: str, lang: Lang) -> None:
+    from vc_schemas.text import Text
+
+    typer.echo(Text(ja, en).both(lang))
+
+
+def _print(renderable: object) -> None:
+    from rich.console import Console
+
+    Console().print(renderable)
+
+
+# -- commands ----------------------------------------------------------------------------------
+
+
+@app.command("init")
+def init(
+    wallet: WalletOption = None,
+    passphrase_file: PassphraseFileOption = None,
+    lang: LangOption = "ja",
+) -> None:
+    """Make a new, empty wallet under a passphrase (asked twice, never shown)."""
+    from holder.store import WalletStore
+    from vc_core.errors import InputError
+
+    path = wallet or default_wallet_path()
+    _refuse_existing(path)
+    passphrase = _passphrase(passphrase_file, lang, new=True)
+    try:  # A new folder for the wallet is its owner's alone (the file itself is 0600).
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError("input.unwritable", f"cannot make {path.parent}: {exc.strerror}") from None
+    store = WalletStore.init(path, passphrase)
+    _say(
+        f"ウォレットを作りました: {store.path}",
+        f"Made a wallet: {store.path}",
+        lang,
+    )
+    _say(
+        "パスフレーズを忘れると開けません。shikaku wallet export でバックアップを作れます。",
+        "A forgotten passphrase cannot be recovered; shikaku wallet export makes a backup.",
+        lang,
+    )
+
+
+@app.command("add")
+def add(
+    source: Annotated[Path, typer.Argument(metavar="FILE", help="The credential file as received")],
+    wallet: WalletOption = None,
+    passphrase_file: PassphraseFileOption = None,
+    key: Annotated[
+        Path | None,
+        typer.Option(
+            "--key", help="The wallet key (private JWK file) it is bound to, kept with it"
+        ),
+    ] = None,
+    lang: LangOption = "ja",
+) -> None:
+    """Keep a credential file as received (SD-JWT, JWT or Data Integrity JSON)."""
+    from cli.wallet_view import render_added
+    from holder.receive import examine
+    from vc_core.errors import WalletError
+    from vc_core.jsonio import read_text
+    from vc_core.keys import jwk_thumbprint, load_key, public_jwk
+
+    received = examine(read_text(source))  # A file that is no credential never asks for more.
+    holder_key = load_key(key) if key is not None else None
+    if holder_key is not None:
+        thumbprint = jwk_thumbprint(public_jwk(holder_key.public_key))
+        if thumbprint != received.binding.thumbprint:
+            raise WalletError(
+                "wallet.key_mismatch", f"{key} is not the key the credential is bound to"
+            )
+    store = _open(wallet, passphrase_file, lang)
+    known = {c.id for c in store.credentials()}
+    stored = store.add(
+        received.body,
+        format=str(received.format),
+        qualification=received.qualification,
+        issuer=received.issuer,
+        issuer_name=received.issuer_name,
+        holder_mode=received.binding.mode,
+        key=holder_key,
+    )
+    _print(render_added(stored, received, new=stored.id not in known, lang=lang))
+
+
+@app.command("list")
+def list_(
+    wallet: WalletOption = None,
+    passphrase_file: PassphraseFileOption = None,
+    lang: LangOption = "ja",
+) -> None:
+    """List the credentials you hold: qualification, issuer, form, received, status."""
+    from cli.wallet_view import render_list
+
+    store = _open(wallet, passphrase_file, lang)
+    _print(render_list(store.credentials(), lang=lang))
+
+
+@app.command("show")
+def show(
+    credential_id: IdArgument,
+    wallet: WalletOption = None,
+    passphrase_file: PassphraseFileOption = None,
+    lang: LangOption = "ja",
+) -> None:
+    """Show one credential in plain words, marking what employers do not see by default."""
+    from cli.wallet_view import render_details
+
+    store = _open(wallet, passphrase_file, lang)
+    _print(render_details(store.credential(credential_id), lang=lang))
+
+
+@app.command("delete")
+def delete(
+    credential_id: IdArgument,
+    wallet: WalletOption = None,
+    passphrase_file: PassphraseFileOption = None,
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation")] = False,
+    lang: LangOption = "ja",
+) -> None:
+    """Delete a credential (and the wallet key only it used), after asking."""
+    from cli.wallet_view import one_line
+    from vc_schemas.text import Text
+
+    store = _open(wallet, passphrase_file, lang)
+    target = store.credential(credential_id)
+    question = Text("この資格証明を削除しますか？", "Delete this credential?").both(lang)
+    if not yes and not typer.confirm(f"{one_line(target, lang)}\n{question}", default=False):
+        _say("削除しませんでした。", "Nothing was deleted.", lang)
+        raise typer.Exit(1)
+    gone = store.delete(target.id)
+    _say(f"削除しました: {one_line(gone, lang)}", f"Deleted: {one_line(gone, lang)}", lang)
+
+
+@app.command("export")
+def export(
+    target: Annotated[Path, typer.Argument(metavar="FILE", help="The backup file to create")],
+    wallet: WalletOption = None,
+    passphrase_file: PassphraseFileOption = None,
+    backup_passphrase_file: BackupPassphraseFileOption = None,
+    lang: LangOption = "ja",
+) -> None:
+    """Write a backup of the whole wallet under a new passphrase (never overwrites)."""
+    _refuse_existing(target)
+    store = _open(wallet, passphrase_file, lang)
+    passphrase = _passphrase(backup_passphrase_file, lang, new=True, backup=True)
+    count = store.export_to(target, passphrase)
+    _say(
+        f"{count}件の資格証明をバックアップしました: {target}",
+        f"Backed up {count} credential(s) to {target}",
+        lang,
+    )
+
+
+@app.command("import")
+def import_(
+    source: Annotated[Path, typer.Argument(metavar="FILE", help="A backup made by export")],
+    wallet: WalletOption = None,
+    passphrase_file: PassphraseFileOption = None,
+    backup_passphrase_file: BackupPassphraseFileOption = None,
+    lang: LangOption = "ja",
+) -> None:
+    """Merge a backup into the wallet; prints how many credentials were new."""
+    from vc_core.errors import InputError
+
+    if not source.is_file():  # Not "no wallet yet": the wallet is there, the backup is not.
+        raise InputError("input.unreadable", f"there is no backup file at {source}")
+    store = _open(wallet, passphrase_file, lang)
+    passphrase = _passphrase(backup_passphrase_file, lang, backup=True)
+    added = store.import_from(source, passphrase)
+    _say(
+        f"{added}件の資格証明を追加しました（既にあったものは除く）",
+        f"{added} new credential(s) added (those already held were skipped)",
+        lang,
+    )
