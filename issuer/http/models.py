@@ -6,9 +6,9 @@ closed: an option shikaku does not know is ``request.invalid``, never silently i
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Final, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 __all__ = [
     "IssueOptions",
@@ -69,17 +69,50 @@ class IssueResponse(BaseModel):
     )
 
 
+#: VC-API's named statuses: the purpose each one acts on, and whether it sets the entry.
+NAMED_STATUSES: Final = {
+    "revoked": ("revocation", True),
+    "suspended": ("suspension", True),
+    "unsuspended": ("suspension", False),
+    "active": ("suspension", False),
+}
+
+
 class StatusEntryUpdate(BaseModel):
+    """One entry to change: by ``statusPurpose`` with ``status`` true (set) or false (clear
+    a suspension), or by a named ``status`` alone (``revoked``, ``suspended``,
+    ``unsuspended``/``active``)."""
+
     model_config = _CLOSED
 
     type: Literal["BitstringStatusListEntry"]
-    status_purpose: Literal["revocation", "suspension"] = Field(alias="statusPurpose")
-    status: bool = Field(
+    status_purpose: Literal["revocation", "suspension"] | None = Field(
+        default=None, alias="statusPurpose"
+    )
+    status: bool | Literal["revoked", "suspended", "unsuspended", "active"] = Field(
         default=True,
-        description="true sets the entry (revoke, suspend); false clears a suspension.",
+        description="true sets the entry (revoke, suspend), false clears a suspension; or a "
+        "named status: revoked, suspended, unsuspended (active).",
     )
     reason: str | None = Field(default=None, min_length=1, max_length=500)
     legal_basis: str | None = Field(default=None, alias="legalBasis", min_length=1, max_length=500)
+
+    @model_validator(mode="after")
+    def _one_meaning(self) -> Self:
+        if isinstance(self.status, str):
+            purpose, _set = NAMED_STATUSES[self.status]
+            if self.status_purpose not in (None, purpose):
+                raise ValueError(f"status {self.status!r} does not act on {self.status_purpose}")
+        elif self.status_purpose is None:
+            raise ValueError("statusPurpose is required with a true/false status")
+        return self
+
+    def action(self) -> tuple[str, bool]:
+        """The purpose acted on, and whether the entry is set (True) or cleared."""
+        if isinstance(self.status, str):
+            return NAMED_STATUSES[self.status]
+        assert self.status_purpose is not None  # _one_meaning made sure.
+        return self.status_purpose, self.status
 
 
 class StatusUpdateRequest(BaseModel):

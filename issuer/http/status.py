@@ -15,9 +15,10 @@ Lists are public.
 
 Changing (VC-API "Updating Status"): ``POST /credentials/status`` with ``{credentialId,
 credentialStatus: {type: "BitstringStatusListEntry", statusPurpose, status?}}`` (or a list of
-such entries) revokes (``revocation``), suspends (``suspension``) or, with ``status: false``,
-reinstates the credential through the registry, which writes the audit log, and the lists it
-touched are republished at once. It needs the ``status:write`` scope; the audit log names the
+such entries; or ``[{type, status: "revoked" | "suspended" | "unsuspended"}]``) revokes
+(``revocation``), suspends (``suspension``) or, with ``status: false``, reinstates the
+credential through the registry, which writes the audit log, and the lists it touched are
+republished at once. It needs the ``status:write`` scope; the audit log names the
 API key as the actor. ``POST /status/{list}/publish`` republishes one list (204), as the W3C
 Bitstring Status List suite asks after a change.
 """
@@ -188,16 +189,17 @@ async def update_status(
 def _apply(
     board: Board, credential_id: str, update: StatusEntryUpdate, actor: str
 ) -> tuple[StatusChange, ...]:
-    reason = update.reason or f"{update.status_purpose} requested over VC-API"
+    purpose, setting = update.action()
+    reason = update.reason or f"{purpose} requested over VC-API"
     basis = update.legal_basis or _DEFAULT_BASIS
     registry = board.registry
-    if update.status_purpose == "revocation":
-        if not update.status:
+    if purpose == "revocation":
+        if not setting:
             raise StatusError("status.revocation_irreversible", "a revocation cannot be undone")
         return registry.revoke(
             credential_id=credential_id, reason=reason, legal_basis=basis, actor=actor
         )
-    if update.status:
+    if setting:
         _schedule, changes = registry.suspend(
             credential_id=credential_id, reason=reason, legal_basis=basis, actor=actor
         )

@@ -143,6 +143,24 @@ def test_suspend_then_reinstate_and_the_dispositions_document(board: TestClient)
     problem(no_dispositions, 404, "request.not_found")
 
 
+def test_named_statuses_as_vc_api_writes_them(board: TestClient) -> None:
+    credential = issue(board, "ecdsa")
+
+    def named(status: str) -> Any:
+        body = {
+            "credentialId": credential["id"],
+            "credentialStatus": [{"type": "BitstringStatusListEntry", "status": status}],
+        }
+        return board.post("/credentials/status", json=body, headers=ADMIN)
+
+    assert named("suspended").status_code == 200
+    assert bit(board, entry(credential, "suspension")) == 1
+    assert named("unsuspended").status_code == 200
+    assert bit(board, entry(credential, "suspension")) == 0
+    assert named("revoked").status_code == 200
+    assert bit(board, entry(credential, "revocation")) == 1
+
+
 def test_unknown_lists_and_credentials_are_404(board: TestClient) -> None:
     problem(board.get("/status/nosuchlist"), 404, "request.not_found")
     problem(board.get("/status/..%2Fetc"), 404, "request.not_found")
@@ -169,6 +187,19 @@ def test_status_requests_of_the_wrong_shape_are_400(board: TestClient) -> None:
             "credentialStatus": {"type": "BitstringStatusListEntry", "statusPurpose": "message"},
         },
         {"credentialId": "x", "credentialStatus": []},
+        {"credentialId": "x", "credentialStatus": {"type": "BitstringStatusListEntry"}},
+        {
+            "credentialId": "x",
+            "credentialStatus": {
+                "type": "BitstringStatusListEntry",
+                "statusPurpose": "suspension",
+                "status": "revoked",
+            },
+        },
+        {
+            "credentialId": "x",
+            "credentialStatus": {"type": "BitstringStatusListEntry", "status": "deleted"},
+        },
         {
             "credentialId": 1,
             "credentialStatus": {"type": "BitstringStatusListEntry", "statusPurpose": "revocation"},
