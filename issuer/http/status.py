@@ -10,8 +10,9 @@ URLs with the list's current publication, signed by the publisher of the list's 
 suspension list's dispositions document. Each answer carries ``ETag``, ``Cache-Control``
 (``max-age`` = the list's ``ttl``, never past ``validUntil``) and ``Last-Modified``, and a
 conditional request naming the current ETag gets 304, so a CDN can front the lists. A stale
-publication is re-signed on the way out (:meth:`~issuer.status.publish.StatusPublisher.get`).
-Lists are public.
+publication is re-signed on the way out (:meth:`~issuer.status.publish.StatusPublisher.get`);
+a list whose key the service no longer holds is served as last signed until its
+``validUntil``. Lists are public.
 
 Changing (VC-API "Updating Status"): ``POST /credentials/status`` with ``{credentialId,
 credentialStatus: {type: "BitstringStatusListEntry", statusPurpose, status?}}`` (or a list of
@@ -31,6 +32,7 @@ from typing import Annotated, Final
 
 from fastapi import APIRouter, Depends, Request, Response
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from issuer.board import Board
@@ -40,9 +42,9 @@ from issuer.http.models import StatusEntryUpdate, StatusUpdateRequest, StatusUpd
 from issuer.instances import Instances
 from issuer.settings import ApiKey
 from issuer.status import StatusChange
-from issuer.status.dispositions import DISPOSITIONS_PATH
-from issuer.status.models import ListRow
-from issuer.status.publish import Publication, StatusPublisher
+from issuer.status.dispositions import DISPOSITIONS_FORMAT, DISPOSITIONS_PATH
+from issuer.status.models import ListRow, PublicationRow
+from issuer.status.publish import MEDIA_TYPES, Publication, StatusPublisher
 from service_kit.http import PROBLEM_RESPONSES, read_model, request_body
 from vc_core.errors import RequestError, StatusError
 
@@ -62,13 +64,19 @@ def list_url(board: Board, list_id: str) -> str:
     return f"{board.settings.status_base_url}/{list_id}"
 
 
-def _publisher(board: Board, instances: Instances, url: str) -> StatusPublisher:
+def _issuer_of(board: Board, url: str) -> str:
     issuer = board.registry.transact(
         lambda session: session.scalar(select(ListRow.issuer).where(ListRow.url == url))
     )
-    publisher = instances.publisher_of(issuer) if issuer is not None else None
-    if publisher is None:
+    if issuer is None:
         raise RequestError("request.not_found", "no status list at this URL")
+    return issuer
+
+
+def _publisher(board: Board, instances: Instances, url: str) -> StatusPublisher:
+    publisher = instances.publisher_of(_issuer_of(board, url))
+    if publisher is None:
+        raise RequestError("request.not_found", "no key of this service signs that list")
     return publisher
 
 
@@ -77,13 +85,52 @@ def _publication(board: Board, instances: Instances, name: str, accept: str | No
     if not _LIST_ID.fullmatch(base):
         raise RequestError("request.not_found", "no status list at this URL")
     url = list_url(board, base)
-    publisher = _publisher(board, instances, url)
+    publisher = instances.publisher_of(_issuer_of(board, url))
+    if publisher is None:
+        # A list of a key the service no longer holds (a did:key board whose key was
+        # replaced): its last signed publication is served while it is valid, never re-signed.
+        return _last_signed(board, url, _format_of(name, accept))
     try:
         return publisher.for_accept(url + name[len(base) :], accept)
     except StatusError as exc:
         if exc.code != "status.list_unreachable":
             raise
         raise RequestError("request.not_found", "the list is not published in that form") from exc
+
+
+def _format_of(name: str, accept: str | None) -> str:
+    if name.endswith(DISPOSITIONS_PATH):
+        return DISPOSITIONS_FORMAT
+    return "jwt" if accept is not None and MEDIA_TYPES["jwt"] in accept else "w3c"
+
+
+def _last_signed(board: Board, url: str, format: str) -> Publication:
+    now = board.clock()
+
+    def work(session: Session) -> Publication | None:
+        row = session.scalar(
+            select(PublicationRow)
+            .join(ListRow, ListRow.id == PublicationRow.list_id)
+            .where(ListRow.url == url, PublicationRow.format == format)
+        )
+        if row is None or row.valid_until <= now:
+            return None
+        return Publication(
+            url=url,
+            format=row.format,
+            version=row.version,
+            etag=row.etag,
+            media_type=row.media_type,
+            body=row.body,
+            valid_from=row.valid_from,
+            valid_until=row.valid_until,
+            ttl_seconds=row.ttl_seconds,
+        )
+
+    found = board.registry.transact(work)
+    if found is None:
+        raise RequestError("request.not_found", "no valid publication of this list")
+    return found
 
 
 @router.get(

@@ -7,6 +7,7 @@ its own version table.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,9 +15,10 @@ import pytest
 from starlette.testclient import TestClient
 
 from issuer.http import IssuerSettings, create_app
-from tests.issuer.http.conftest import ADMIN, issue, local, problem
+from tests.issuer.http.conftest import ADMIN, CREDENTIAL, issue, local, problem
 from vc_core import di
 from vc_core.clock import FixedClock
+from vc_core.keys import generate_key
 from vc_core.status import decode_list, read_status_list_jwt
 from vc_schemas.registry import loader
 
@@ -206,3 +208,25 @@ def test_status_requests_of_the_wrong_shape_are_400(board: TestClient) -> None:
         },
     ):
         problem(board.post("/credentials/status", json=body, headers=ADMIN), 400, "request.invalid")
+
+
+def test_a_list_of_a_replaced_did_key_is_served_as_last_signed_until_it_expires(
+    tmp_path: Path, clock: FixedClock
+) -> None:
+    """A did:key board that changes its key becomes another DID; its old lists cannot be
+    re-signed, but their last publication stays valid until validUntil (one day)."""
+    key = tmp_path / "old.jwk"
+    generate_key("p256").save(key)
+    settings = IssuerSettings.load(
+        data_dir=tmp_path / "board", environment="development", signing_key=key
+    )
+    with TestClient(create_app(settings, clock=clock)) as client:
+        answer = client.post("/credentials/issue", json={"credential": CREDENTIAL}, headers=ADMIN)
+        revocation = entry(answer.json()["verifiableCredential"], "revocation")
+        signed = client.get(local(revocation["statusListCredential"])).content
+    replaced = IssuerSettings.load(data_dir=tmp_path / "board", environment="development")
+    with TestClient(create_app(replaced, clock=clock)) as client:
+        path = local(revocation["statusListCredential"])
+        assert client.get(path).content == signed
+        clock.advance(timedelta(days=2))
+        problem(client.get(path), 404, "request.not_found")
