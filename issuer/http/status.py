@@ -44,7 +44,7 @@ from issuer.settings import ApiKey
 from issuer.status import StatusChange
 from issuer.status.dispositions import DISPOSITIONS_FORMAT, DISPOSITIONS_PATH
 from issuer.status.models import ListRow, PublicationRow
-from issuer.status.publish import MEDIA_TYPES, Publication, StatusPublisher
+from issuer.status.publish import MEDIA_TYPES, Publication, StatusPublisher, publication_of
 from service_kit.http import PROBLEM_RESPONSES, read_model, request_body
 from vc_core.errors import RequestError, StatusError
 
@@ -115,17 +115,7 @@ def _last_signed(board: Board, url: str, format: str) -> Publication:
         )
         if row is None or row.valid_until <= now:
             return None
-        return Publication(
-            url=url,
-            format=row.format,
-            version=row.version,
-            etag=row.etag,
-            media_type=row.media_type,
-            body=row.body,
-            valid_from=row.valid_from,
-            valid_until=row.valid_until,
-            ttl_seconds=row.ttl_seconds,
-        )
+        return publication_of(url, row)
 
     found = board.registry.transact(work)
     if found is None:
