@@ -5,6 +5,12 @@
 Settings come from the options, ``SHIKAKU_*`` variables and ``--config`` (a TOML file), in
 that order (:class:`verifier.http.VerifierSettings`); the trust registry is the one
 ``shikaku trust`` keeps unless one is named.
+
+``shikaku serve issuer`` serves a qualification board (:mod:`issuer.http`: VC-API issuance
+per instance, status lists, did.json) on 127.0.0.1:8100 by default; ``--development`` runs it
+with development defaults (keys made in the data directory, the three W3C suites' instances,
+the development API key). ``--w3c-manifest`` prints the board's entry for the W3C test suites'
+implementation manifest instead of serving (:func:`issuer.manifest.w3c_manifest`).
 """
 
 from __future__ import annotations
@@ -19,7 +25,8 @@ import typer
 __all__ = ["app"]
 
 app = typer.Typer(
-    help="Run shikaku's HTTP services (the verifier, speaking VC-API).", no_args_is_help=True
+    help="Run shikaku's HTTP services (the issuer and the verifier, speaking VC-API).",
+    no_args_is_help=True,
 )
 
 
@@ -90,3 +97,88 @@ def verifier(
         workers=workers,
         log_level="info",
     )
+
+
+@app.command("issuer")
+def issuer(
+    *,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8100,
+    public_url: Annotated[
+        str | None,
+        typer.Option(help="The board's public origin (status list URLs, did:web)."),
+    ] = None,
+    config: Annotated[
+        Path | None, typer.Option(help="Settings TOML file (names as the SHIKAKU_ variables).")
+    ] = None,
+    development: Annotated[
+        bool, typer.Option("--development", help="Development defaults (never in production).")
+    ] = False,
+    w3c_manifest: Annotated[
+        bool,
+        typer.Option(
+            "--w3c-manifest", help="Print the W3C test-suite implementation manifest; no serving."
+        ),
+    ] = False,
+    verifier_url: Annotated[
+        str | None,
+        typer.Option(help="With --w3c-manifest: the base URL of 'shikaku serve verifier'."),
+    ] = None,
+    api_key: Annotated[
+        str | None,
+        typer.Option(
+            envvar="SHIKAKU_ADMIN_API_KEY",
+            help="With --w3c-manifest: the API key the suites send (development: its own).",
+        ),
+    ] = None,
+    ssl_certfile: Annotated[
+        Path | None, typer.Option(help="Serve https with this certificate (PEM).")
+    ] = None,
+    ssl_keyfile: Annotated[Path | None, typer.Option(help="The certificate's key (PEM).")] = None,
+) -> None:
+    """Serve a qualification board (VC-API issuance, status lists, did.json) with uvicorn."""
+    from issuer.settings import IssuerSettings
+
+    values: dict[str, Any] = {"public_url": public_url}
+    if development:
+        values["environment"] = "development"
+    values = {key: value for key, value in values.items() if value is not None}
+    settings = IssuerSettings.load(toml_file=config, **values)
+    if w3c_manifest:
+        _print_manifest(settings, api_key, verifier_url)
+        return
+    import logging
+
+    import uvicorn
+
+    from issuer.http import create_app
+
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(name)s: %(message)s")
+    uvicorn.run(
+        create_app(settings),
+        host=host,
+        port=port,
+        log_level="info",
+        ssl_certfile=ssl_certfile,
+        ssl_keyfile=ssl_keyfile,
+    )
+
+
+def _print_manifest(settings: Any, api_key: str | None, verifier_url: str | None) -> None:
+    import json
+
+    from issuer.instances import instance_identities
+    from issuer.manifest import w3c_manifest
+    from issuer.settings import DEVELOPMENT_API_KEY
+    from vc_core.errors import ConfigError
+
+    if api_key is None:
+        if settings.environment != "development":
+            raise ConfigError(
+                "config.invalid", "--api-key (or $SHIKAKU_ADMIN_API_KEY) names the suites' key"
+            )
+        api_key = DEVELOPMENT_API_KEY
+    manifest = w3c_manifest(
+        settings, instance_identities(settings), api_key=api_key, verifier_url=verifier_url
+    )
+    typer.echo(json.dumps(manifest, indent=2, ensure_ascii=False))

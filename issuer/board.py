@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from issuer.certificates import board_x5c
+from issuer.identity import Identity, identity_of
 from issuer.keys import open_signer
 from issuer.service import Issuer
 from issuer.settings import IssuerSettings
@@ -42,6 +44,11 @@ class Board:
     @property
     def did(self) -> str:
         return self.publisher.issuer
+
+    @property
+    def identity(self) -> Identity:
+        """The board's DID and verification method (did:key, or did:web of its host)."""
+        return identity_of(self.issuer.signer, self.settings.did_method, self.settings.public_url)
 
     @property
     def profile(self) -> IssuerProfile:
@@ -80,6 +87,11 @@ def open_board(
 
 
 def _assemble(settings: IssuerSettings, clock: Clock, signer: Signer) -> Board:
+    # A did:web board signs its lists and credentials as the did:web of its host.
+    identity = identity_of(signer, settings.did_method, settings.public_url)
+    x5c = (
+        board_x5c(settings, signer.public_key, identity.did, clock()) if settings.sd_jwt_x5c else ()
+    )
     loader = schemas_loader()
     store = BoardStore.open(settings.database("issuer"), clock=clock)
     try:
@@ -95,6 +107,19 @@ def _assemble(settings: IssuerSettings, clock: Clock, signer: Signer) -> Board:
     except BaseException:
         store.close()
         raise
-    publisher = StatusPublisher(registry, signer=signer, loader=loader)
-    issuer = Issuer(signer=signer, registry=registry, loader=loader, clock=clock)
+    publisher = StatusPublisher(
+        registry,
+        signer=signer,
+        issuer=identity.did,
+        verification_method=identity.verification_method,
+        loader=loader,
+    )
+    issuer = Issuer(
+        signer=signer,
+        registry=registry,
+        loader=loader,
+        clock=clock,
+        verification_method=identity.verification_method,
+        x5c=x5c,
+    )
     return Board(settings, store, registry, publisher, issuer, clock)

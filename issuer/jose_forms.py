@@ -20,7 +20,7 @@ same URL, and the credential's index in it.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final, Literal, get_args
@@ -148,13 +148,15 @@ def issue_jose_credential(
     decoys: Decoys = DEFAULT_DECOYS,
     random_bytes: Callable[[int], bytes] = secrets.token_bytes,
     validate: bool = True,
+    x5c: Sequence[str] = (),
 ) -> str:
     """Secure a JP-profile ``credential`` in ``form``; the compact serialization.
 
     With ``validate`` (the default) the credential is first checked against the JP profile
     (``schema.credential_invalid``); a credential fresh from :func:`build_credential` is
     valid by construction and may skip it. ``kid`` is the verification method the verifier
-    resolves (a did:key or did:jwk URL).
+    resolves (a did:key or did:jwk URL); ``x5c``, when given, is the issuer's certificate
+    chain, put in the header of a ``dc+sd-jwt`` (draft-ietf-oauth-sd-jwt-vc §3.5).
     """
     if form not in FORMS:
         raise SchemaError("schema.credential_invalid", f"unknown form {str(form)[:20]!r}")
@@ -196,7 +198,7 @@ def issue_jose_credential(
         claims,
         mapped.sd_pointers,
         signer,
-        header={"kid": kid},
+        header={"kid": kid, "x5c": list(x5c)} if x5c else {"kid": kid},
         decoys=decoys,
         random_bytes=random_bytes,
     ).compact()

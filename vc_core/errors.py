@@ -287,6 +287,8 @@ CODES: Mapping[str, str] = {
     "request.not_found": "Nothing answers at this path.",
     "request.method_not_allowed": "The resource does not answer this HTTP method.",
     "request.media_type": "The request body is not in a media type this endpoint reads.",
+    "request.unauthorized": "The request carries no API key, or one the service does not know.",
+    "request.forbidden": "The API key is known but lacks the scope this route requires.",
     # input.* (the input boundary: strict UTF-8 and JSON, with limits)
     "input.not_utf8": "The input is not valid UTF-8.",
     "input.json_invalid": "The input is not valid JSON.",

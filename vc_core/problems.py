@@ -120,6 +120,8 @@ _EXCEPTIONS: dict[str, tuple[int, Kind]] = {
     "request.not_found": (404, _C),
     "request.method_not_allowed": (405, _C),
     "request.media_type": (415, _C),
+    "request.unauthorized": (401, _C),
+    "request.forbidden": (403, _C),
     "input.unwritable": (500, _C),
     "loader.pin_mismatch": (500, _C),
     "storage.url_invalid": (500, _C),

@@ -72,7 +72,7 @@ __all__ = [
 
 #: The publication format, HTTP media type, JWS ``typ`` and URL suffix of the document.
 DISPOSITIONS_FORMAT: Final = "dispositions"
-DISPOSITIONS_MEDIA_TYPE: Final = "application.dispositions+jwt"
+DISPOSITIONS_MEDIA_TYPE: Final = "application/dispositions+jwt"
 DISPOSITIONS_TYP: Final = "dispositions+jwt"
 DISPOSITIONS_PATH: Final = ".dispositions"
 

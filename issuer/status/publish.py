@@ -61,6 +61,7 @@ __all__ = [
     "Publication",
     "PublisherConfig",
     "StatusPublisher",
+    "publication_of",
     "token_list",
 ]
 
@@ -366,7 +367,7 @@ class StatusPublisher:
         if found is None:
             return None
         row, list_version = found
-        return _publication(url, row), list_version
+        return publication_of(url, row), list_version
 
     def _store(self, list_id: int, publications: list[Publication]) -> list[Publication]:
         """Store a list's publications in one transaction, unless newer ones are stored."""
@@ -391,7 +392,7 @@ class StatusPublisher:
                     publication.valid_until,
                 ):
                     # Another process stored this version (or a newer one) meanwhile: keep it.
-                    stored.append(_publication(publication.url, row))
+                    stored.append(publication_of(publication.url, row))
                 else:
                     for name, value in _fields(publication).items():
                         setattr(row, name, value)
@@ -428,7 +429,8 @@ def _row(list_id: int, publication: Publication) -> PublicationRow:
     return PublicationRow(list_id=list_id, format=publication.format, **_fields(publication))
 
 
-def _publication(url: str, row: PublicationRow) -> Publication:
+def publication_of(url: str, row: PublicationRow) -> Publication:
+    """The stored publication ``row`` of the list at ``url``."""
     return Publication(
         url=url,
         format=row.format,

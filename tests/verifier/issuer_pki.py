@@ -17,6 +17,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.oid import NameOID
 
+from issuer.certificates import key_usage
 from vc_core.keys import SoftwareKey
 
 __all__ = ["T0", "IssuerPki"]
@@ -44,7 +45,7 @@ class IssuerPki:
             _base(subject, self.ca.subject, public, at)
             .add_extension(x509.SubjectAlternativeName(names), critical=False)
             .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-            .add_extension(_usage(ca=False), critical=True)
+            .add_extension(key_usage(ca=False), critical=True)
             .add_extension(
                 x509.AuthorityKeyIdentifier.from_issuer_public_key(self.ca_key.public_key()), False
             )
@@ -74,7 +75,7 @@ def _ca(
     builder = (
         _base(subject, issuer.subject if issuer else subject, key.public_key(), T0)
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .add_extension(_usage(ca=True), critical=True)
+        .add_extension(key_usage(ca=True), critical=True)
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), False)
     )
     if issuer is not None:
@@ -95,18 +96,4 @@ def _base(
         .serial_number(x509.random_serial_number())
         .not_valid_before(at - dt.timedelta(days=30))
         .not_valid_after(at + dt.timedelta(days=90))
-    )
-
-
-def _usage(*, ca: bool) -> x509.KeyUsage:
-    return x509.KeyUsage(
-        digital_signature=not ca,
-        content_commitment=False,
-        key_encipherment=False,
-        data_encipherment=False,
-        key_agreement=False,
-        key_cert_sign=ca,
-        crl_sign=ca,
-        encipher_only=False,
-        decipher_only=False,
     )

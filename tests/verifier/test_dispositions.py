@@ -281,4 +281,4 @@ def test_the_document_is_cached_and_revalidated_when_the_bits_move_on(
     requests = _dispositions_requests(web)
     assert len(requests) == 2
     assert requests[1].headers["If-None-Match"]
-    assert requests[1].headers["Accept"] == "application.dispositions+jwt"
+    assert requests[1].headers["Accept"] == "application/dispositions+jwt"

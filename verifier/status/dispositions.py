@@ -45,7 +45,7 @@ from verifier.status.fetch import Fetched, StatusListFetcher
 __all__ = ["DispositionsReader", "VerifiedDispositions"]
 
 _PATH: Final = ".dispositions"
-_ACCEPT: Final = "application.dispositions+jwt"
+_ACCEPT: Final = "application/dispositions+jwt"
 _TYP: Final = "dispositions+jwt"
 _DAY: Final = re.compile(r"\d{4}-\d{2}-\d{2}")
 

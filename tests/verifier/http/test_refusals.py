@@ -15,34 +15,14 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
+from tests.problems import NOT_STRICT_IDS, not_strict_json, problem
 from tests.verifier.world import World
 
-PROBLEM = "application/problem+json"
 JSON = {"content-type": "application/json"}
 
 
-def problem(answer: Any, status: int, code: str) -> dict[str, Any]:
-    assert answer.status_code == status, answer.text
-    assert answer.headers["content-type"] == PROBLEM
-    body: dict[str, Any] = answer.json()
-    assert body["code"] == code
-    assert body["status"] == status
-    assert body["type"].endswith("#" + code)
-    assert {"title", "detail", "kind", "instance"} <= set(body)
-    return body
-
-
 @pytest.mark.parametrize(
-    ("body", "code"),
-    [
-        (b'{"verifiableCredential": ', "input.json_invalid"),
-        (b"", "input.json_invalid"),
-        (b'{"verifiableCredential": "a", "verifiableCredential": "b"}', "input.duplicate_key"),
-        (b'{"verifiableCredential": {"x": NaN}}', "input.number_invalid"),
-        (b"[" * 100 + b"]" * 100, "input.too_deep"),
-        (b'{"verifiableCredential": "\xff"}', "input.not_utf8"),
-    ],
-    ids=["truncated", "empty", "duplicate", "nan", "deep", "not-utf8"],
+    ("body", "code"), not_strict_json("verifiableCredential"), ids=NOT_STRICT_IDS
 )
 def test_bodies_that_are_not_strict_json_are_refused(
     client: TestClient, body: bytes, code: str
