@@ -17,7 +17,7 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Final, Protocol
 
 from vc_core.clock import Clock, system_clock
 from vc_core.did import KeyResolver, resolve_verification_method
@@ -41,6 +41,7 @@ __all__ = [
     "ALL_CHECKS",
     "PRESENTATION_CHECKS",
     "PROOF_ONLY",
+    "VC_API_CHECKS",
     "CheckName",
     "PresentationNonces",
     "VerifierPolicy",
@@ -116,12 +117,16 @@ class VerifyOptions:
         """Options from request values; an unknown check name is ``request.invalid``."""
         chosen: frozenset[CheckName] | None = None
         if checks is not None:
-            names = list(checks)
+            names = [VC_API_CHECKS.get(n, n) for n in checks]
             unknown = [n for n in names if n not in CheckName._value2member_map_]
             if unknown:
                 raise RequestError("request.invalid", f"unknown checks: {unknown[:5]}")
             chosen = frozenset(CheckName(n) for n in names) | {CheckName.FORMAT}
         return cls(nonce=nonce, audience=audience, checks=chosen)
+
+
+#: Check names other VC-API implementations and the W3C suites send, as shikaku names them.
+VC_API_CHECKS: Final = {"credentialStatus": "status", "expiration": "validity"}
 
 
 @dataclass(frozen=True)

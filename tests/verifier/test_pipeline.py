@@ -23,7 +23,7 @@ from vc_core import di
 from vc_core.keys import generate_key
 from vc_schemas.registry import loader as schemas_loader
 from verifier.pipeline import verify
-from verifier.policy import VerifyOptions
+from verifier.policy import CheckName, VerifyOptions
 from verifier.result import VerificationResult
 from verifier.status import FetchPolicy, StatusChecker, StatusListFetcher
 from verifier.trust import TrustedIssuer, TrustRegistry
@@ -360,3 +360,11 @@ def test_a_tampered_credential_is_not_verified_rather_than_unverifiable(world: W
     result = verify(world.vp(credential, nonce=world.challenge()), world.policy)
     assert failed(result) == {"proof": "proof.invalid_signature"}
     assert result.outcome == "not_verified"
+
+
+def test_vc_api_check_names_of_other_implementations_are_understood() -> None:
+    """The W3C Bitstring Status List suite asks for ``credentialStatus``: shikaku's ``status``."""
+    options = VerifyOptions.of(checks=["proof", "credentialStatus", "expiration"])
+    assert options.checks == frozenset(
+        {CheckName.FORMAT, CheckName.PROOF, CheckName.STATUS, CheckName.VALIDITY}
+    )
