@@ -20,8 +20,8 @@ Rules checked:
 - ``credentialStatus`` entries have a ``type``; a ``BitstringStatusListEntry``
   has ``statusPurpose``, a numeric-string ``statusListIndex`` and a URL
   ``statusListCredential`` (§4.10; Bitstring Status List §2.1).
-- ``credentialSchema`` and ``refreshService`` entries have a ``type`` (and an
-  ``id`` for schemas) (§4.11, §5.4).
+- ``credentialSchema``, ``refreshService``, ``termsOfUse`` and ``evidence`` entries have a
+  ``type`` (and an ``id`` for schemas) (§4.11, §5.4, §5.5, §5.6).
 - ``relatedResource`` entries have an ``id`` and a ``digestSRI`` or
   ``digestMultibase``, ids unique (§5.3).
 """
@@ -208,7 +208,7 @@ def _status(credential: Mapping[str, Any]) -> None:
 
 
 def _typed_entries(credential: Mapping[str, Any]) -> None:
-    for member in ("credentialSchema", "refreshService"):
+    for member in ("credentialSchema", "refreshService", "termsOfUse", "evidence"):
         if member not in credential:
             continue
         for entry in _as_list(credential[member]):

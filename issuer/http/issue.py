@@ -99,8 +99,10 @@ def _prepared(
     document = dict(credential)
     if "proof" in document:
         raise CredentialError("credential.malformed", "the credential is already secured")
-    # VC DI 1.0 §2.4.1, context injection: a credential with no @context is a VC 2.0 one.
-    document.setdefault("@context", [CREDENTIALS_V2])
+    # VCDM 2.0 §4.3: a credential MUST include @context (the W3C suite sends one without it
+    # to see it refused); the board adds nothing the caller did not state.
+    if "@context" not in document:
+        raise CredentialError("credential.context_invalid", "the credential has no @context")
     named = document.get("issuer")
     named_id = named.get("id") if isinstance(named, Mapping) else named
     if "issuer" in document and named_id != issuer.did:

@@ -115,11 +115,22 @@ def test_a_credential_without_a_subject_is_400(client: TestClient) -> None:
     problem(answer, 400, "credential.malformed")
 
 
-def test_a_credential_without_a_context_gets_the_vc_2_0_context(client: TestClient) -> None:
+def test_a_credential_without_a_context_is_refused(client: TestClient) -> None:
+    """VCDM 2.0 §4.3: a credential MUST include @context (the W3C VC 2.0 suite checks)."""
     credential = {"type": ["VerifiableCredential"], "credentialSubject": {"id": "did:example:1"}}
-    issued = issue(client, "eddsa", credential)
-    assert issued["@context"] == ["https://www.w3.org/ns/credentials/v2"]
-    di.verify(issued, loader=loader())
+    answer = client.post(
+        "/instances/eddsa/credentials/issue", json={"credential": credential}, headers=ADMIN
+    )
+    problem(answer, 400, "credential.context_invalid")
+
+
+def test_terms_of_use_and_evidence_need_a_type(client: TestClient) -> None:
+    for member in ("termsOfUse", "evidence"):
+        credential = {**CREDENTIAL, member: [{"id": "https://example.org/1"}]}
+        answer = client.post(
+            "/instances/ecdsa/credentials/issue", json={"credential": credential}, headers=ADMIN
+        )
+        problem(answer, 400, "credential.entry_type_missing")
 
 
 def test_an_unknown_instance_is_404(client: TestClient) -> None:
