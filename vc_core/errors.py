@@ -304,6 +304,10 @@ CODES: Mapping[str, str] = {
     "board.record_unknown": "The board's register holds no record for this holder.",
     "board.not_issuable": "The record's standing does not allow issuing (revoked, deceased).",
     "board.event_invalid": "The lifecycle order is incomplete or contradicts the register.",
+    "board.profile_invalid": "The register profile does not parse or names unknown fields.",
+    "board.profile_unknown": "No register profile has this name, and no such file exists.",
+    "board.row_malformed": "A register row could not be read as a row (bad CSV or JSON).",
+    "board.form_unknown": "Bulk issuance was asked for a form the board does not issue.",
     # wallet.* (the holder's wallet: its encrypted store and its exchanges)
     "wallet.passphrase_incorrect": "The passphrase does not open this wallet; nothing changed.",
     "wallet.store_corrupt": "The wallet file is damaged or not a shikaku wallet; nothing changed.",

@@ -124,6 +124,10 @@ _EXCEPTIONS: dict[str, tuple[int, Kind]] = {
     "wallet.credential_unknown": (404, _F),
     "wallet.store_busy": (409, _F),
     "board.event_invalid": (422, _F),
+    "board.profile_invalid": (422, _F),
+    "board.profile_unknown": (404, _F),
+    "board.row_malformed": (422, _F),
+    "board.form_unknown": (422, _F),
 }
 
 

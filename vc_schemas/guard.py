@@ -27,6 +27,7 @@ import re
 import unicodedata
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Final
 
 from vc_core.mynumber import is_my_number, my_number_check_digit
@@ -104,19 +105,25 @@ def _normalised_name(name: str) -> str:
 
 
 def _name_errors(name: str, where: str) -> Iterator[FieldError]:
+    found = _name_kind(name)
+    if found is not None:
+        yield FieldError(where, *found)
+
+
+@lru_cache(maxsize=4096)
+def _name_kind(name: str) -> tuple[str, str] | None:
+    """The code and message a forbidden field name earns, or ``None`` (cached: a register
+    import asks about the same few column names for every row)."""
     key = _normalised_name(name)
     if any(token in key for token in _MY_NUMBER_NAMES):
-        yield FieldError(where, "schema.my_number", "a My Number never enters a credential")
-    elif any(token in key for token in _ADDRESS_NAMES):
-        yield FieldError(where, "schema.address", "an address is not a register item")
-    elif any(token in key for token in _JPKI_NAMES):
-        yield FieldError(
-            where, "schema.jpki_data", "JPKI certificate data never enters a credential"
-        )
-    elif any(token in key for token in _DISPOSITION_NAMES):
-        yield FieldError(
-            where, "schema.disposition_history", "disposition history never enters a credential"
-        )
+        return "schema.my_number", "a My Number never enters a credential"
+    if any(token in key for token in _ADDRESS_NAMES):
+        return "schema.address", "an address is not a register item"
+    if any(token in key for token in _JPKI_NAMES):
+        return "schema.jpki_data", "JPKI certificate data never enters a credential"
+    if any(token in key for token in _DISPOSITION_NAMES):
+        return "schema.disposition_history", "disposition history never enters a credential"
+    return None
 
 
 def _value_errors(value: str | int, where: str) -> Iterator[FieldError]:
