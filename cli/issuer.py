@@ -16,3 +16,6 @@ app = typer.Typer(
     help="A qualification board: import the register, issue, lifecycle orders, keys.",
     no_args_is_help=True,
 )
+from cli import issuer_register  # noqa: E402
+
+issuer_register.add_commands(app)

@@ -47,9 +47,16 @@ version is still issued once per form.
 
 from __future__ import annotations
 
+import ctypes
 import json
+import multiprocessing
+import os
+import signal
+import socket
+import sys
 import uuid
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Final, cast
@@ -58,9 +65,10 @@ import sqlalchemy as sa
 from sqlalchemy import ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from issuer.board import Board
+from issuer.board import Board, open_board
 from issuer.jose_forms import FORMS, Form, HolderBinding, TokenStatus, issue_jose_credential
 from issuer.securing import DI_SUITES, secure
+from issuer.settings import IssuerSettings
 from issuer.status.models import UTCDateTime
 from issuer.store.models import Base, CredentialRow, EventRow, RecordRow
 from service_kit.db import transact
@@ -80,6 +88,9 @@ __all__ = [
     "issue_all",
     "plan_run",
     "run_batches",
+    "run_progress",
+    "run_workers",
+    "worker_main",
 ]
 
 #: The forms bulk issuance secures: SD-JWT VC (ES256, the fast path) and the DI suites.
@@ -291,27 +302,26 @@ def run_batches(
                 lambda s: _claim_batch(s, run_id, form, board.did, skip_locked=False),
                 durable=False,
             )
-            if batch is None:
-                done = None
-            else:
-                bodies = signing.secure(batch.due)
-                done = (
-                    transact(
-                        store.engine,
-                        lambda s, b=batch, d=bodies: _store(
-                            s, b, d, form, worker_id, board.clock()
-                        ),  # type: ignore[misc]
-                        retry_unique=True,
-                    ),
-                    batch.already,
-                )
+            done = None if batch is None else _store_apart(board, batch, signing, worker_id)
         if done is None:
             break
         issued, already, batches = issued + done[0], already + done[1], batches + 1
         if progress is not None:
-            progress(*_run_progress(board, run_id))
+            progress(*run_progress(board, run_id))
     _finish(board, run_id)
     return issued, already, batches
+
+
+def _store_apart(board: Board, batch: _Batch, signing: _Signing, worker_id: str) -> tuple[int, int]:
+    """SQLite: sign outside any transaction, then store in a short one."""
+    bodies = signing.secure(batch.due)
+
+    def work(session: Session) -> int:
+        return _store(
+            session, batch, bodies, form=signing.form, worker_id=worker_id, now=board.clock()
+        )
+
+    return transact(board.store.engine, work, retry_unique=True), batch.already
 
 
 def _claim_batch(
@@ -415,7 +425,7 @@ def _store(
     return len(fresh)
 
 
-def _run_progress(board: Board, run_id: int) -> tuple[int, int]:
+def run_progress(board: Board, run_id: int) -> tuple[int, int]:
     def work(session: Session) -> tuple[int, int]:
         done = session.scalar(
             sa.select(sa.func.coalesce(sa.func.sum(BulkClaim.size), 0)).where(
@@ -426,6 +436,76 @@ def _run_progress(board: Board, run_id: int) -> tuple[int, int]:
         return int(done or 0), int(total or 0)
 
     return transact(board.store.engine, work, durable=False)
+
+
+def run_workers(
+    settings: IssuerSettings,
+    run_id: int,
+    form: str,
+    *,
+    workers: int = 1,
+    board: Board | None = None,
+    progress: Progress | None = None,
+    poll: float = 0.5,
+) -> tuple[int, int]:
+    """Run ``workers`` processes (spawned; each opens the board from ``settings``) on run
+    ``run_id`` until it is done; (issued, already) over all of them.
+
+    One worker runs in this process, on ``board`` when given. Spawned workers die with this
+    process (Linux: the parent-death signal), so stopping the command stops the work; the
+    rerun finishes it.
+    """
+    if workers == 1:
+        own = board or open_board(settings)
+        try:
+            issued, already, _batches = run_batches(
+                own, run_id, form, worker_id=_worker_name(0), progress=progress
+            )
+        finally:
+            if board is None:
+                own.close()
+        return issued, already
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        futures = [
+            pool.submit(worker_main, settings, run_id, form, _worker_name(n))
+            for n in range(workers)
+        ]
+        pending = set(futures)
+        while pending:
+            _done, pending = wait(pending, timeout=poll)
+            if progress is not None and board is not None:
+                progress(*run_progress(board, run_id))
+        results = [f.result() for f in futures]
+    return sum(r[0] for r in results), sum(r[1] for r in results)
+
+
+def worker_main(
+    settings: IssuerSettings, run_id: int, form: str, worker_id: str
+) -> tuple[int, int]:
+    """One spawned worker: open the board, issue batches of the run until none is open."""
+    _die_with_parent()
+    board = open_board(settings)
+    try:
+        issued, already, _batches = run_batches(board, run_id, form, worker_id=worker_id)
+    finally:
+        board.close()
+    return issued, already
+
+
+def _worker_name(n: int) -> str:
+    return f"{socket.gethostname()[:80]}:{os.getpid()}:{n}"
+
+
+def _die_with_parent() -> None:
+    """Ask Linux to SIGKILL this process when its parent dies (prctl PR_SET_PDEATHSIG)."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
 
 
 def _finish(board: Board, run_id: int) -> None:

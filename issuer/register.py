@@ -261,6 +261,8 @@ class Row:
     number: int
     columns: Mapping[str, Any] | None
     problem: str | None = None
+    #: The reader cannot go on after this row (the file stops decoding): the import stops.
+    last: bool = False
 
 
 def read_rows(source: IO[bytes], *, format: Format, encoding: str = "utf-8-sig") -> Iterator[Row]:
@@ -274,7 +276,14 @@ def read_rows(source: IO[bytes], *, format: Format, encoding: str = "utf-8-sig")
 
 def _csv_rows(source: IO[bytes], encoding: str) -> Iterator[Row]:
     text = io.TextIOWrapper(source, encoding=encoding, errors="strict", newline="")
-    reader = csv.reader(text, strict=True)
+    try:
+        yield from _csv_rows_of(csv.reader(text, strict=True))
+    finally:
+        # The caller owns the stream: hand it back open rather than closing it with ours.
+        text.detach()
+
+
+def _csv_rows_of(reader: Iterator[list[str]]) -> Iterator[Row]:
     number = 0
     header: list[str] | None = None
     while True:
@@ -288,9 +297,11 @@ def _csv_rows(source: IO[bytes], encoding: str) -> Iterator[Row]:
                     "board.row_malformed", f"the header does not read: {exc}"
                 ) from None
             number += 1
-            yield Row(number, None, f"not a CSV row: {type(exc).__name__}")
             if isinstance(exc, UnicodeDecodeError):
-                return  # The decoder cannot resynchronise; the rest of the file is unread.
+                # The decoder cannot resynchronise: the rest of the file is not read.
+                yield Row(number, None, f"not {exc.encoding} from here on", last=True)
+                return
+            yield Row(number, None, f"not a CSV row: {type(exc).__name__}")
             continue
         if header is None:
             header = [unicodedata.normalize("NFC", c.strip()) for c in cells]
@@ -377,6 +388,8 @@ class ImportReport:
     changed: int = 0
     rejected: int = 0
     report_path: Path | None = None
+    #: Why the import stopped before the end of the file, when it did.
+    stopped: str | None = None
     rejections: list[Rejection] = field(default_factory=list)
 
     @property
@@ -390,6 +403,7 @@ class ImportReport:
             "unchanged": self.unchanged,
             "changed": self.changed,
             "rejected": self.rejected,
+            "stopped": self.stopped,
             "report": None if self.report_path is None else str(self.report_path),
             "rejections": [r.to_json() for r in self.rejections],
         }
@@ -574,6 +588,8 @@ def import_register(
             for row in rows:
                 result.read += 1
                 checked = check_row(row, chosen, today)
+                if row.last:
+                    result.stopped = f"row {row.number}: {row.problem}"
                 if isinstance(checked, Rejection):
                     result.rejected += 1
                     writer.write(checked)
