@@ -9,16 +9,13 @@ from pathlib import Path
 import pytest
 
 from issuer.board import Board, open_board
-from issuer.registers import fictitious_rows
 from issuer.settings import IssuerSettings
 from issuer.store import BoardStore
 
 
 def board_settings(db_url: str, data_dir: Path) -> IssuerSettings:
     """A development board on ``db_url`` (its key made in ``data_dir``)."""
-    return IssuerSettings.load(
-        data_dir=data_dir, database_url=db_url, environment="development"
-    )
+    return IssuerSettings.load(data_dir=data_dir, database_url=db_url, environment="development")
 
 
 @pytest.fixture
@@ -42,7 +39,3 @@ def write_csv(path: Path, rows: list[dict[str, str]]) -> Path:
         writer.writeheader()
         writer.writerows(rows)
     return path
-
-
-def fictitious_csv(path: Path, count: int, *, start: int = 1) -> Path:
-    return write_csv(path, list(fictitious_rows(count, start=start)))

@@ -24,7 +24,7 @@ from issuer.register import (
 from issuer.registers import SAMPLE_REGISTER, fictitious_rows
 from issuer.store import BoardStore, StoredRecord
 from issuer.store.store import record_json
-from tests.issuer.register.conftest import fictitious_csv, write_csv
+from tests.issuer.register.conftest import write_csv
 from vc_core.errors import BoardError
 from vc_core.mynumber import my_number_check_digit
 
@@ -202,9 +202,7 @@ def test_a_subject_twice_in_one_export_is_applied_in_row_order(
     assert calls == [1]
 
 
-def test_a_my_number_or_address_column_refuses_every_row(
-    store: BoardStore, tmp_path: Path
-) -> None:
+def test_a_my_number_or_address_column_refuses_every_row(store: BoardStore, tmp_path: Path) -> None:
     rows = list(fictitious_rows(3))
     eleven = "12345678901"
     my_number = eleven + str(my_number_check_digit(eleven))

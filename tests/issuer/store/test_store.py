@@ -13,6 +13,7 @@ from sqlalchemy import inspect, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+import issuer.bulk  # noqa: F401 - registers the bulk tables (revision i0002_bulk) on Base
 from issuer.store import BoardEvent, BoardStore, IssuedInstance, subject_of
 from issuer.store.db import VERSION_TABLE, downgrade, migrate
 from issuer.store.models import Base
