@@ -420,7 +420,7 @@ def _store(
     session.execute(
         sa.update(BulkClaim)
         .where(BulkClaim.run_id == batch.run_id, BulkClaim.first_id == batch.first_id)
-        .values(done_at=now, worker=worker_id[:128], issued=len(fresh))
+        .values(done_at=now, worker=worker_id[:128], issued=BulkClaim.issued + len(fresh))
     )
     return len(fresh)
 

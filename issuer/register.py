@@ -74,6 +74,7 @@ __all__ = [
     "RegisterProfile",
     "Rejection",
     "import_register",
+    "import_upload",
     "load_profile",
     "read_rows",
     "shipped_profiles",
@@ -261,6 +262,8 @@ class Row:
     number: int
     columns: Mapping[str, Any] | None
     problem: str | None = None
+    #: Where the row ends in the file (1-based line; a quoted cell may span lines).
+    line: int | None = None
     #: The reader cannot go on after this row (the file stops decoding): the import stops.
     last: bool = False
 
@@ -283,7 +286,7 @@ def _csv_rows(source: IO[bytes], encoding: str) -> Iterator[Row]:
         text.detach()
 
 
-def _csv_rows_of(reader: Iterator[list[str]]) -> Iterator[Row]:
+def _csv_rows_of(reader: Any) -> Iterator[Row]:
     number = 0
     header: list[str] | None = None
     while True:
@@ -299,9 +302,10 @@ def _csv_rows_of(reader: Iterator[list[str]]) -> Iterator[Row]:
             number += 1
             if isinstance(exc, UnicodeDecodeError):
                 # The decoder cannot resynchronise: the rest of the file is not read.
-                yield Row(number, None, f"not {exc.encoding} from here on", last=True)
+                problem = f"not {exc.encoding} from here on"
+                yield Row(number, None, problem, line=reader.line_num + 1, last=True)
                 return
-            yield Row(number, None, f"not a CSV row: {type(exc).__name__}")
+            yield Row(number, None, f"not a CSV row: {type(exc).__name__}", line=reader.line_num)
             continue
         if header is None:
             header = [unicodedata.normalize("NFC", c.strip()) for c in cells]
@@ -312,35 +316,37 @@ def _csv_rows_of(reader: Iterator[list[str]]) -> Iterator[Row]:
             continue  # A blank line is not a row.
         number += 1
         if len(cells) != len(header):
-            yield Row(number, None, f"{len(cells)} cells under a header of {len(header)}")
+            problem = f"{len(cells)} cells under a header of {len(header)}"
+            yield Row(number, None, problem, line=reader.line_num)
             continue
-        yield Row(number, dict(zip(header, cells, strict=True)))
+        yield Row(number, dict(zip(header, cells, strict=True)), line=reader.line_num)
 
 
 def _jsonl_rows(source: IO[bytes]) -> Iterator[Row]:
-    number = 0
+    number = at = 0
     while True:
         line = source.readline(_MAX_LINE + 1)
         if not line:
             return
+        at += 1
         if len(line) > _MAX_LINE and not line.endswith(b"\n"):
             while (rest := source.readline(_MAX_LINE + 1)) and not rest.endswith(b"\n"):
                 pass
             number += 1
-            yield Row(number, None, f"a line longer than {_MAX_LINE} bytes")
+            yield Row(number, None, f"a line longer than {_MAX_LINE} bytes", line=at)
             continue
         if not line.strip():
             continue
         number += 1
         try:
-            value = loads(line.rstrip(b"\r\n"), limits=_LINE_LIMITS, where=f"row {number}")
+            value = loads(line.rstrip(b"\r\n"), limits=_LINE_LIMITS, where=f"line {at}")
         except InputError as exc:
-            yield Row(number, None, exc.message)
+            yield Row(number, None, exc.message, line=at)
             continue
         if not isinstance(value, dict):
-            yield Row(number, None, "a row is a JSON object")
+            yield Row(number, None, "a row is a JSON object", line=at)
             continue
-        yield Row(number, value)
+        yield Row(number, value, line=at)
 
 
 # -- checking rows -------------------------------------------------------------------------------
@@ -352,15 +358,17 @@ class Rejection:
 
     row: int
     errors: tuple[FieldError, ...]
+    line: int | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {"row": self.row, "errors": [e.to_dict() for e in self.errors]}
+        return {"row": self.row, "line": self.line, "errors": [e.to_dict() for e in self.errors]}
 
 
 def check_row(row: Row, profile: RegisterProfile, today: date) -> RegisterRecord | Rejection:
     """The record of one row, or its rejection with a reason per field."""
     if row.columns is None:
-        return Rejection(row.number, (FieldError("", "board.row_malformed", row.problem or ""),))
+        malformed = FieldError("", "board.row_malformed", row.problem or "")
+        return Rejection(row.number, (malformed,), row.line)
     mapped, forbidden = profile.mapping(row.columns)
     try:
         record = record_from_mapping(mapped, today=today)
@@ -369,9 +377,9 @@ def check_row(row: Row, profile: RegisterProfile, today: date) -> RegisterRecord
             FieldError(str(e["field"]), str(e["code"]), str(e["message"]))
             for e in exc.details.get("errors", ())
         )
-        return Rejection(row.number, tuple(forbidden) + found)
+        return Rejection(row.number, tuple(forbidden) + found, row.line)
     if forbidden:
-        return Rejection(row.number, tuple(forbidden))
+        return Rejection(row.number, tuple(forbidden), row.line)
     return record
 
 
@@ -426,14 +434,16 @@ class _ReportWriter:
                 ) from None
             if path.suffix.lower() == ".csv":
                 self._csv = csv.writer(self._file)
-                self._csv.writerow(["row", "field", "code", "message"])
+                self._csv.writerow(["row", "line", "field", "code", "message"])
 
     def write(self, rejection: Rejection) -> None:
         if self._file is None:
             return
         if self._csv is not None:
             for error in rejection.errors:
-                self._csv.writerow([rejection.row, error.field, error.code, error.message])
+                self._csv.writerow(
+                    [rejection.row, rejection.line or "", error.field, error.code, error.message]
+                )
         else:
             self._file.write(json.dumps(rejection.to_json(), ensure_ascii=False) + "\n")
 
@@ -682,3 +692,38 @@ def _format_of(path: Path) -> Format:
     raise BoardError(
         "board.row_malformed", f"cannot tell the format of {path.name}; say csv or jsonl"
     )
+
+
+def import_upload(
+    board: Board,
+    body: IO[bytes],
+    *,
+    format: Format,
+    profile: str | None,
+    actor: str,
+    on_changed: OnChanged | None = None,
+) -> dict[str, Any]:
+    """What an admin route ``POST /admin/register/import`` does with an uploaded export.
+
+    ``body`` is the request body spooled to a file (an export of a million rows does not fit
+    a request buffer); the route passes the ``Content-Type`` as ``format`` (``text/csv`` →
+    ``csv``, ``application/jsonl`` → ``jsonl``) and the ``profile`` query parameter. The
+    rejection report is kept in the board's data directory (``imports/``), named by the
+    time of the import; the answer is :meth:`ImportReport.to_json` with its file name. An
+    unknown profile is ``board.profile_unknown`` (404), a stream that is not a register
+    export ``board.row_malformed`` (422): the route maps them as problems.
+    """
+    stamp = board.clock().strftime("%Y%m%dT%H%M%S%fZ")
+    report = board.settings.data_dir / "imports" / f"{stamp}-rejected.jsonl"
+    result = import_register(
+        board,
+        body,
+        profile=profile,
+        format=format,
+        actor=actor,
+        on_changed=on_changed,
+        report=report,
+    )
+    answer = result.to_json()
+    answer["report"] = report.name
+    return answer

@@ -17,6 +17,7 @@ from issuer.register import (
     RegisterProfile,
     Row,
     import_register,
+    import_upload,
     load_profile,
     read_rows,
     shipped_profiles,
@@ -70,6 +71,7 @@ def test_rejected_rows_are_reported_per_field_and_nothing_of_them_is_stored(
     with (tmp_path / "rejected.csv").open(encoding="utf-8") as handle:
         lines = list(csv.DictReader(handle))
     assert {int(line["row"]) for line in lines} == REJECTED_ROWS
+    assert {int(line["line"]) for line in lines} == {r + 1 for r in REJECTED_ROWS}  # Header.
     by_row = {(int(x["row"]), x["field"], x["code"]) for x in lines}
     assert by_row == {
         (19, "family_name_kana", "schema.field_malformed"),
@@ -109,6 +111,14 @@ def test_json_lines_with_the_japanese_profile(store: BoardStore, tmp_path: Path)
     assert reasons[4] == [("", "board.row_malformed")]
     assert reasons[8] == [("license_number", "schema.field_malformed")]  # A number, not text.
     assert store.count_records() == 5
+
+
+def test_an_uploaded_export_is_imported_with_its_report_kept(board: Board) -> None:
+    with SAMPLE_REGISTER.open("rb") as body:
+        answer = import_upload(board, body, format="csv", profile="kangoshi", actor="admin")
+    assert (answer["new"], answer["rejected"]) == (18, 2)
+    kept = board.settings.data_dir / "imports" / answer["report"]
+    assert [json.loads(x)["row"] for x in kept.read_text().splitlines()] == [19, 20]
 
 
 def test_the_default_profile_reads_the_field_names(store: BoardStore, tmp_path: Path) -> None:
