@@ -181,6 +181,7 @@ def _one_database(
         issued = _phase("issue", env, "--workers", str(workers), "--batch-size", str(batch_size))
     total = imported["seconds"] + issued["seconds"]
     return {
+        "records": imported["records"],
         "import": imported,
         "issue": issued,
         "total_seconds": round(total, 1),
@@ -246,7 +247,11 @@ def main() -> None:
         batch_size=args.batch_size,
         databases=tuple(d for d in args.databases.split(",") if d),
     )
-    merge_section(args.out, "register", figures)
+    # A run on one database keeps the other database's figures (each says its own size).
+    previous: dict[str, Any] = {}
+    if args.out.exists():
+        previous = json.loads(args.out.read_text(encoding="utf-8")).get("register", {})
+    merge_section(args.out, "register", {**previous, **figures})
     print(json.dumps(figures, indent=2))
 
 
