@@ -3,7 +3,8 @@
 :func:`issue_all` is how a board issues its whole register (1.3 million 看護師) after an
 import, and again after the next import for the records that changed. A record is due in a
 form when its standing is ``registered`` and no credential of its current version in that
-form exists; everything else is left alone, so running it twice issues nothing the second
+form exists, however it was issued (in bulk, at enrolment, by a reissue); everything else
+is left alone, so running it twice issues nothing the second
 time.
 
 **Idempotence.** Each credential is named before it is made: its ``issuance_key`` is
@@ -347,14 +348,27 @@ def _claim_batch(
         )
         .order_by(RecordRow.id)
     ).all()
-    keys = {issuance_key(r.subject_id, r.version, form): r for r in rows}
-    have = _stored_keys(session, list(keys))
+    have = _issued_versions(session, [r.subject_id for r in rows], form)
     due = tuple(
         _Due(r.subject_id, r.version, r.record, key, credential_id_of(board_did, key))
-        for key, r in keys.items()
-        if key not in have
+        for r in rows
+        if (r.subject_id, r.version) not in have
+        for key in (issuance_key(r.subject_id, r.version, form),)
     )
-    return _Batch(run_id, claim.first_id, due, len(keys) - len(due))
+    return _Batch(run_id, claim.first_id, due, len(rows) - len(due))
+
+
+def _issued_versions(session: Session, subjects: list[str], form: str) -> set[tuple[str, int]]:
+    """The (subject, record version) pairs that have a credential in ``form``, however it
+    was issued (bulk, enrolment, a reissue): a version is due only when it has none."""
+    if not subjects:
+        return set()
+    rows = session.execute(
+        sa.select(CredentialRow.subject_id, CredentialRow.record_version).where(
+            CredentialRow.subject_id.in_(subjects), CredentialRow.form == form
+        )
+    )
+    return {(r[0], r[1]) for r in rows}
 
 
 def _stored_keys(session: Session, keys: list[str]) -> set[str]:

@@ -6,7 +6,7 @@ import base64
 import json
 from collections import Counter
 from dataclasses import replace
-from datetime import datetime
+from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
@@ -25,7 +25,7 @@ from issuer.jose_forms import HolderBinding
 from issuer.register import import_register
 from issuer.registers import SAMPLE_REGISTER
 from issuer.status.models import EntryRow
-from issuer.store import BoardEvent, CredentialRow
+from issuer.store import BoardEvent, CredentialRow, IssuedInstance
 from vc_core import di
 from vc_core.errors import BoardError
 from vc_core.keys import generate_key
@@ -117,6 +117,27 @@ def test_a_changed_record_is_issued_again_and_a_revoked_one_is_not(board: Board)
     keys = Counter(r.subject_id for r in _credentials(board))
     assert keys["kangoshi:1000002"] == 2 and keys["kangoshi:1000005"] == 1
     assert board.store.credential_by_key(issuance_key("kangoshi:1000002", 2, "dc+sd-jwt"))
+
+
+def test_a_version_already_issued_another_way_is_not_issued_again(board: Board) -> None:
+    _import(board)
+    board.store.add_credential(
+        IssuedInstance(
+            credential_id="urn:uuid:00000000-0000-4000-8000-000000000001",
+            issuance_key="oid4vci:grant-1",
+            subject_id="kangoshi:1000004",
+            record_version=1,
+            form="dc+sd-jwt",
+            body="enrolled",
+            issued_at=datetime.now(UTC),
+            holder_mode="cnf",
+        ),
+        actor="enrolment",
+    )
+    report = issue_all(board)
+    assert report.issued == {"dc+sd-jwt": RECORDS - 1}
+    assert report.already == {"dc+sd-jwt": 1}
+    assert board.store.credential_by_key(issuance_key("kangoshi:1000004", 1, "dc+sd-jwt")) is None
 
 
 def test_a_run_left_open_is_joined_and_finished(board: Board) -> None:
