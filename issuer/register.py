@@ -171,17 +171,27 @@ class RegisterProfile:
         )
 
     def mapping(self, row: Mapping[str, Any]) -> tuple[dict[str, Any], list[FieldError]]:
-        """``row`` as the mapping :func:`record_from_mapping` reads, and the guard's findings
-        on the ignored columns (see the module: ignoring never hides a forbidden column)."""
+        """``row`` as the mapping :func:`record_from_mapping` reads, and the errors found on
+        the way: two columns giving one field different values, and the guard's findings on
+        the ignored columns (see the module: ignoring never hides a forbidden column)."""
         out: dict[str, Any] = dict(self.constants)
         ignored: dict[str, Any] = {}
+        clashes: list[FieldError] = []
         for column, raw in row.items():
             if column in self.ignore:
                 ignored[column] = raw
                 continue
             target = self.columns.get(column, column)
-            out[target] = self._value(target, raw)
-        return out, scan_forbidden(ignored) if ignored else []
+            value = self._value(target, raw)
+            if target in out and out[target] != value and value not in (None, ""):
+                # Two columns (or a column and the profile's constant) disagree: neither wins.
+                clashes.append(
+                    FieldError(target, "schema.field_inconsistent", f"{column} says otherwise")
+                )
+                continue
+            if target not in out or value not in (None, ""):
+                out[target] = value
+        return out, clashes + (scan_forbidden(ignored) if ignored else [])
 
     def _value(self, target: str, raw: Any) -> Any:
         if not isinstance(raw, str):

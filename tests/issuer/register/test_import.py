@@ -243,6 +243,18 @@ def test_a_column_the_profile_does_not_know_refuses_the_row(
     }
 
 
+def test_two_columns_giving_one_field_differently_refuse_the_row(
+    store: BoardStore, tmp_path: Path
+) -> None:
+    rows = [{**r, "qualification_id": "ishi"} for r in fictitious_rows(2)]
+    rows[1]["qualification_id"] = "kangoshi"  # Agrees with the profile's constant: fine.
+    report = _import(store, write_csv(tmp_path / "clash.csv", rows))
+    assert (report.new, report.rejected) == (1, 1)
+    assert [(e.field, e.code) for e in report.rejections[0].errors] == [
+        ("qualification_id", "schema.field_inconsistent")
+    ]
+
+
 def test_rows_of_the_wrong_width_and_bad_profiles(store: BoardStore, tmp_path: Path) -> None:
     path = tmp_path / "ragged.csv"
     path.write_text("登録番号,登録年月日\n1,2,3\n", encoding="utf-8")
