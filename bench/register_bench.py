@@ -104,24 +104,27 @@ def _phase(phase: str, env: dict[str, str], *args: str) -> dict[str, Any]:
     return dict(json.loads(done.stdout.strip().splitlines()[-1]))
 
 
-def _import_phase(path: Path, batch_size: int) -> dict[str, Any]:
+def _import_phase(path: Path, batch_size: int, workers: int) -> dict[str, Any]:
     board = open_board(IssuerSettings.load())
     try:
         start = time.perf_counter()
         report = import_register(
-            board, path, profile="kangoshi", actor="bench", batch_size=batch_size
+            board, path, profile="kangoshi", actor="bench", batch_size=batch_size, workers=workers
         )
         elapsed = time.perf_counter() - start
     finally:
         board.close()
+    cpu = _cpu_seconds() + _cpu_seconds(resource.RUSAGE_CHILDREN)
     return {
         "records": report.new,
         "rejected": report.rejected,
         "seconds": round(elapsed, 1),
         "records_per_s": round(report.read / elapsed, 1),
-        "cpu_seconds": round(_cpu_seconds(), 1),
-        "records_per_cpu_s": round(report.read / _cpu_seconds(), 1),
+        "checking_workers": workers,
+        "cpu_seconds": round(cpu, 1),
+        "records_per_cpu_s": round(report.read / cpu, 1),
         "peak_rss_mb": _peak_rss_mb(),
+        "peak_rss_mb_largest_worker": _peak_rss_mb(resource.RUSAGE_CHILDREN),
     }
 
 
@@ -177,7 +180,9 @@ def _one_database(
 ) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix=f"shikaku-bench-{name}-") as folder:
         env = _settings_env(url, Path(folder))
-        imported = _phase("import", env, "--csv", str(export), "--batch-size", "5000")
+        imported = _phase(
+            "import", env, "--csv", str(export), "--batch-size", "5000", "--workers", str(workers)
+        )
         issued = _phase("issue", env, "--workers", str(workers), "--batch-size", str(batch_size))
     total = imported["seconds"] + issued["seconds"]
     return {
@@ -236,7 +241,7 @@ def main() -> None:
     parser.add_argument("--csv", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.phase == "import":
-        print(json.dumps(_import_phase(args.csv, args.batch_size)))
+        print(json.dumps(_import_phase(args.csv, args.batch_size, args.workers)))
         return
     if args.phase == "issue":
         print(json.dumps(_issue_phase(args.workers, args.batch_size)))

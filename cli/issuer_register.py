@@ -127,6 +127,9 @@ def import_command(
     ] = None,
     actor: Annotated[str, typer.Option(help="Who imports, for the event log.")] = "import",
     batch_size: Annotated[int, typer.Option(min=1, max=50_000, help="Rows per commit.")] = 2000,
+    workers: Annotated[
+        int, typer.Option(min=1, max=64, help="Processes checking rows (a large register).")
+    ] = 1,
     config: ConfigOption = None,
     data_dir: DataDirOption = None,
 ) -> None:
@@ -153,6 +156,7 @@ def import_command(
             actor=actor,
             report=report_path,
             batch_size=batch_size,
+            workers=workers,
             progress=lambda done: bar.update(done, total),
         )
     finally:

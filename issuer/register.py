@@ -46,10 +46,14 @@ import csv
 import hashlib
 import io
 import json
+import multiprocessing
 import unicodedata
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
+from itertools import islice
 from pathlib import Path
 from typing import IO, Any, Final, Literal
 
@@ -587,12 +591,18 @@ def import_register(
     report: Path | None = None,
     batch_size: int = DEFAULT_BATCH,
     clock: Clock | None = None,
+    workers: int = 1,
 ) -> ImportReport:
     """Import a register export (see the module); the counts and the rejection report.
 
     ``source`` is a file path, a binary stream, or rows already read (:func:`read_rows`, or
     any iterable of :class:`Row`). ``format`` defaults to the path's suffix (``.csv``,
     ``.jsonl``/``.ndjson``). ``progress(rows_read)`` is called after each batch.
+
+    ``workers`` > 1 checks rows in that many spawned processes (the checks are most of an
+    import's work) while this process reads the file and stores; at most two chunks of
+    ``batch_size`` rows per worker are in flight, so memory stays bounded. Rows are stored
+    in file order either way.
     """
     store = board_or_store.store if isinstance(board_or_store, Board) else board_or_store
     chosen = profile if isinstance(profile, RegisterProfile) else load_profile(profile)
@@ -605,9 +615,8 @@ def import_register(
     try:
         with _rows(source, format, chosen) as rows:
             batch: list[RegisterRecord] = []
-            for row in rows:
+            for row, checked in _checked(rows, chosen, today, workers, batch_size):
                 result.read += 1
-                checked = check_row(row, chosen, today)
                 if row.last:
                     result.stopped = f"row {row.number}: {row.problem}"
                 if isinstance(checked, Rejection):
@@ -632,6 +641,34 @@ def import_register(
     finally:
         writer.close()
     return result
+
+
+def check_rows(
+    rows: Sequence[Row], profile: RegisterProfile, today: date
+) -> list[RegisterRecord | Rejection]:
+    """:func:`check_row` over a chunk of rows (what a checking process runs)."""
+    return [check_row(row, profile, today) for row in rows]
+
+
+def _checked(
+    rows: Iterable[Row], profile: RegisterProfile, today: date, workers: int, chunk: int
+) -> Iterator[tuple[Row, RegisterRecord | Rejection]]:
+    """Each row with its check, in order; checked here or in ``workers`` processes."""
+    if workers <= 1:
+        for row in rows:
+            yield row, check_row(row, profile, today)
+        return
+    source = iter(rows)
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        pending: deque[tuple[list[Row], Future[list[RegisterRecord | Rejection]]]] = deque()
+        while True:
+            while len(pending) < 2 * workers and (part := list(islice(source, chunk))):
+                pending.append((part, pool.submit(check_rows, part, profile, today)))
+            if not pending:
+                return
+            part, future = pending.popleft()
+            yield from zip(part, future.result(), strict=True)
 
 
 def _flush(

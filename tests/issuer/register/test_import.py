@@ -313,6 +313,18 @@ def test_the_reader_is_lazy_over_a_register_of_200_000_rows() -> None:
     assert source.handed_out < 64 * 1024
 
 
+def test_checking_in_worker_processes_gives_the_same_outcome(
+    store: BoardStore, tmp_path: Path
+) -> None:
+    rows = list(fictitious_rows(60))
+    rows[7]["フリガナ（姓）"] = "さとう"
+    rows[41]["登録番号"] = "x"
+    report = _import(store, write_csv(tmp_path / "many.csv", rows), workers=2, batch_size=8)
+    assert (report.read, report.new, report.rejected) == (60, 58, 2)
+    assert [r.row for r in report.rejections] == [8, 42]
+    assert store.count_records() == 58
+
+
 def test_the_import_holds_at_most_one_batch(store: BoardStore) -> None:
     """200,000 rows pass through with no more than one batch of records, and a bounded
     list of rejections, in memory."""
