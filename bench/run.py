@@ -193,6 +193,7 @@ def main() -> None:
         ("pipeline", "bench.pipeline_bench"),
         ("limits", "bench.limits_bench"),
         ("verifier_http", "bench.verifier_http_bench"),
+        ("register", "bench.register_bench"),
     ):
         try:
             extra = importlib.import_module(module)
@@ -211,7 +212,15 @@ def main() -> None:
             f"{name:42s} {entry['ops_per_s']:>10.1f}/s  ×{entry['vs_pyld_baseline']:<6} pyld"
             f"  {entry['vs_raw_p256_sign']:.3f} of raw sign"
         )
-    for section in ("status_lists", "sd_jwt", "startup", "pipeline", "limits", "verifier_http"):
+    for section in (
+        "status_lists",
+        "sd_jwt",
+        "startup",
+        "pipeline",
+        "limits",
+        "verifier_http",
+        "register",
+    ):
         if section in results:
             print(section, json.dumps(results[section], indent=2))
 

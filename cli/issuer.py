@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import typer
 
-from cli import issuer_keys, issuer_lifecycle
+from cli import issuer_keys, issuer_lifecycle, issuer_register
 
 __all__ = ["app"]
 
@@ -20,3 +20,4 @@ app = typer.Typer(
 )
 issuer_keys.add_commands(app)
 issuer_lifecycle.add_commands(app)
+issuer_register.add_commands(app)

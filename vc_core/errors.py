@@ -330,6 +330,10 @@ CODES: Mapping[str, str] = {
     "oauth.credential_request_denied": "The board will not issue this credential (standing).",
     "oauth.invalid_notification_id": "The notification id is unknown to the credential issuer.",
     "oauth.invalid_notification_request": "The notification request is malformed.",
+    "board.profile_invalid": "The register profile does not parse or names unknown fields.",
+    "board.profile_unknown": "No register profile has this name, and no such file exists.",
+    "board.row_malformed": "A register row could not be read as a row (bad CSV or JSON).",
+    "board.form_unknown": "Bulk issuance was asked for a form the board does not issue.",
     # wallet.* (the holder's wallet: its encrypted store and its exchanges)
     "wallet.passphrase_incorrect": "The passphrase does not open this wallet; nothing changed.",
     "wallet.store_corrupt": "The wallet file is damaged or not a shikaku wallet; nothing changed.",

@@ -140,6 +140,10 @@ _EXCEPTIONS: dict[str, tuple[int, Kind]] = {
     "oid4vp.decryption_failed": (400, _C),
     "oid4vp.client_id_prefix": (400, _C),
     "oid4vp.not_configured": (503, _C),
+    "board.profile_invalid": (422, _F),
+    "board.profile_unknown": (404, _F),
+    "board.row_malformed": (422, _F),
+    "board.form_unknown": (422, _F),
 }
 
 

@@ -27,6 +27,7 @@ import re
 import unicodedata
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Final
 
 from vc_core.mynumber import is_my_number, my_number_check_digit
@@ -104,38 +105,54 @@ def _normalised_name(name: str) -> str:
 
 
 def _name_errors(name: str, where: str) -> Iterator[FieldError]:
+    found = _name_kind(name)
+    if found is not None:
+        yield FieldError(where, *found)
+
+
+@lru_cache(maxsize=4096)
+def _name_kind(name: str) -> tuple[str, str] | None:
+    """The code and message a forbidden field name earns, or ``None`` (cached: a register
+    import asks about the same few column names for every row)."""
     key = _normalised_name(name)
     if any(token in key for token in _MY_NUMBER_NAMES):
-        yield FieldError(where, "schema.my_number", "a My Number never enters a credential")
-    elif any(token in key for token in _ADDRESS_NAMES):
-        yield FieldError(where, "schema.address", "an address is not a register item")
-    elif any(token in key for token in _JPKI_NAMES):
-        yield FieldError(
-            where, "schema.jpki_data", "JPKI certificate data never enters a credential"
-        )
-    elif any(token in key for token in _DISPOSITION_NAMES):
-        yield FieldError(
-            where, "schema.disposition_history", "disposition history never enters a credential"
-        )
+        return "schema.my_number", "a My Number never enters a credential"
+    if any(token in key for token in _ADDRESS_NAMES):
+        return "schema.address", "an address is not a register item"
+    if any(token in key for token in _JPKI_NAMES):
+        return "schema.jpki_data", "JPKI certificate data never enters a credential"
+    if any(token in key for token in _DISPOSITION_NAMES):
+        return "schema.disposition_history", "disposition history never enters a credential"
+    return None
 
 
 def _value_errors(value: str | int, where: str) -> Iterator[FieldError]:
+    found = _value_kind(value) if isinstance(value, str) else _number_kind(value)
+    if found is not None:
+        yield FieldError(where, *found)
+
+
+def _number_kind(value: str | int) -> tuple[str, str] | None:
     if is_my_number(value):
-        yield FieldError(
-            where, "schema.my_number", "the value is a My Number (its check digit fits)"
-        )
-        return
-    if not isinstance(value, str):
-        return
+        return "schema.my_number", "the value is a My Number (its check digit fits)"
+    return None
+
+
+@lru_cache(maxsize=65536)
+def _value_kind(value: str) -> tuple[str, str] | None:
+    """The code and message a forbidden string earns, or ``None`` (cached: the same contexts,
+    types and issuer names recur in every credential of a register)."""
+    found = _number_kind(value)
+    if found is not None:
+        return found
     text = unicodedata.normalize("NFKC", value)
     if _PEM.search(text) or _DER_BASE64.match(text) or _DER_HEX.match(text):
-        yield FieldError(where, "schema.jpki_data", "the value looks like certificate data")
-    elif _POSTAL_CODE.search(text) or _STREET.search(text):
-        yield FieldError(where, "schema.address", "the value looks like an address")
-    elif _DISPOSITION_WORDS.search(text):
-        yield FieldError(
-            where, "schema.disposition_history", "the value names a disposition (処分)"
-        )
+        return "schema.jpki_data", "the value looks like certificate data"
+    if _POSTAL_CODE.search(text) or _STREET.search(text):
+        return "schema.address", "the value looks like an address"
+    if _DISPOSITION_WORDS.search(text):
+        return "schema.disposition_history", "the value names a disposition (処分)"
+    return None
 
 
 def scan_forbidden(data: Any, where: str = "") -> list[FieldError]:
@@ -145,14 +162,17 @@ def scan_forbidden(data: Any, where: str = "") -> list[FieldError]:
     found (``address``, ``trainings[1]``, ``credentialSubject.note``).
     """
     errors: list[FieldError] = []
-    if isinstance(data, Mapping):
+    kind = type(data)
+    if kind is str:  # The common cases first, without the abstract-class checks.
+        errors.extend(_value_errors(data, where))
+    elif kind is dict or isinstance(data, Mapping):
         for key, value in data.items():
             path = f"{where}.{key}" if where else str(key)
             name_errors = list(_name_errors(str(key), path))
             errors.extend(name_errors)
             if not name_errors:
                 errors.extend(scan_forbidden(value, path))
-    elif isinstance(data, list | tuple):
+    elif kind is list or isinstance(data, list | tuple):
         for index, value in enumerate(data):
             errors.extend(scan_forbidden(value, f"{where}[{index}]"))
     elif isinstance(data, bytes | bytearray):

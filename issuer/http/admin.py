@@ -1,4 +1,4 @@
-"""The board's admin routes for lifecycle orders: ``POST /admin/lifecycle``.
+"""The board's admin routes: lifecycle orders and register imports.
 
 An authorised operator (an API key with the ``lifecycle:write`` scope) sends one order of
 :mod:`issuer.lifecycle_models` — ``{"kind": "suspend", "subject_id": …, "order_id": …, …}`` —
@@ -12,7 +12,8 @@ event log, with the API key's name as the actor. An order sent again with the sa
 from __future__ import annotations
 
 import logging
-from typing import Annotated, Any
+import tempfile
+from typing import Annotated, Any, Final
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import TypeAdapter, ValidationError
@@ -22,8 +23,10 @@ from issuer.http.auth import require_scope
 from issuer.http.deps import BoardDep
 from issuer.lifecycle import Lifecycle, OrderOutcome
 from issuer.lifecycle_models import Order, carry_out
+from issuer.register import import_upload
 from issuer.settings import ApiKey
 from service_kit.http import PROBLEM_RESPONSES, invalid_request, read_json
+from vc_core.errors import RequestError
 
 __all__ = ["router"]
 
@@ -68,3 +71,42 @@ def _parse(body: Any) -> Order:
         return _ORDER.validate_python(body)
     except ValidationError as exc:
         raise invalid_request(exc.errors(include_input=False, include_url=False)) from None
+
+
+RegisterKey = Annotated[ApiKey, Depends(require_scope("register:write"))]
+_EXPORT_TYPES: Final = {
+    "text/csv": "csv",
+    "application/jsonl": "jsonl",
+    "application/x-ndjson": "jsonl",
+}
+
+
+@router.post(
+    "/admin/register/import",
+    responses=PROBLEM_RESPONSES,
+    summary="Import a register export (CSV or JSON Lines) as new and changed records",
+)
+async def register_import(
+    request: Request, board: BoardDep, key: RegisterKey, profile: str | None = None
+) -> dict[str, Any]:
+    """The body is the export itself (``text/csv`` or ``application/jsonl``), streamed to a
+    temporary file; a changed record (a new name) reissues its holder's credentials."""
+    media = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    form = _EXPORT_TYPES.get(media)
+    if form is None:
+        raise RequestError("request.media_type", "send text/csv or application/jsonl")
+    with tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024) as body:
+        async for chunk in request.stream():
+            body.write(chunk)
+        body.seek(0)
+        answer = await run_in_threadpool(
+            import_upload,
+            board,
+            body,
+            format=form,  # type: ignore[arg-type]
+            profile=profile,
+            actor=f"api-key:{key.name}",
+            on_changed=Lifecycle(board).on_record_changed,
+        )
+    log.info("register import by %s: %s", key.name, {k: answer.get(k) for k in ("read", "new")})
+    return answer

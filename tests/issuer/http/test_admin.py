@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from importlib.resources import files
 from typing import Any
 
 from starlette.testclient import TestClient
@@ -64,3 +65,23 @@ def test_orders_need_the_lifecycle_scope_and_a_well_formed_body(client: TestClie
         "/admin/lifecycle", json={**SUSPEND, "ends": "2026-01-01"}, headers=ADMIN
     )
     problem(backwards, 422, "board.event_invalid")
+
+
+def test_a_register_export_is_imported_over_http(client: TestClient) -> None:
+    export = files("issuer.registers").joinpath("kangoshi-sample.csv").read_bytes()
+    answer = client.post(
+        "/admin/register/import?profile=kangoshi",
+        content=export,
+        headers={**ADMIN, "Content-Type": "text/csv"},
+    )
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert body["read"] == 20 and body["new"] == 18 and body["rejected"] == 2
+    again = client.post(
+        "/admin/register/import?profile=kangoshi",
+        content=export,
+        headers={**ADMIN, "Content-Type": "text/csv"},
+    ).json()
+    assert again["new"] == 0 and again["unchanged"] == 18
+    refused = client.post("/admin/register/import", content=export, headers=ADMIN)
+    problem(refused, 415, "request.media_type")

@@ -13,6 +13,7 @@ from sqlalchemy import inspect, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+import issuer.bulk
 import issuer.oid4vci.models  # noqa: F401  (its tables live in the board's database too)
 from issuer.store import BoardEvent, BoardStore, IssuedInstance, subject_of
 from issuer.store.db import VERSION_TABLE, downgrade, migrate
