@@ -87,13 +87,28 @@ async def _answer(
     return JSONResponse(result, status_code=status, headers=headers)
 
 
+#: How the OAuth endpoints refuse (RFC 6749 §5.2, RFC 6750 §3, RFC 9449 §7): ``{error,
+#: error_description}`` as JSON, with ``WWW-Authenticate`` on the protected resources.
+OAUTH_ERRORS: Final[dict[int | str, dict[str, Any]]] = {
+    "4XX": {
+        "description": "An OAuth error response: {error, error_description}",
+        "content": {"application/json": {}},
+    },
+    **{k: v for k, v in PROBLEM_RESPONSES.items() if k != "4XX"},
+}
+
+
 def _well_known_tail(service: Oid4vciIssuer, tail: str) -> None:
     expected = urlsplit(service.issuer).path.strip("/")
     if tail.strip("/") != expected:
         raise RequestError("request.not_found", "no such metadata here")
 
 
-@router.get("/.well-known/openid-credential-issuer", summary="Credential issuer metadata")
+@router.get(
+    "/.well-known/openid-credential-issuer",
+    summary="Credential issuer metadata",
+    responses=PROBLEM_RESPONSES,
+)
 @router.get("/.well-known/openid-credential-issuer/{tail:path}", include_in_schema=False)
 async def credential_issuer_metadata(request: Request, tail: str = "") -> JSONResponse:
     service = oid4vci_of(request)
@@ -101,7 +116,11 @@ async def credential_issuer_metadata(request: Request, tail: str = "") -> JSONRe
     return JSONResponse(service.issuer_metadata)
 
 
-@router.get("/.well-known/oauth-authorization-server", summary="Authorization server metadata")
+@router.get(
+    "/.well-known/oauth-authorization-server",
+    summary="Authorization server metadata",
+    responses=PROBLEM_RESPONSES,
+)
 @router.get("/.well-known/oauth-authorization-server/{tail:path}", include_in_schema=False)
 async def authorization_server_metadata(request: Request, tail: str = "") -> JSONResponse:
     service = oid4vci_of(request)
@@ -140,7 +159,9 @@ async def _form(request: Request) -> dict[str, str]:
     return form
 
 
-@router.post("/oid4vci/token", summary="Token endpoint (pre-authorized code, DPoP)")
+@router.post(
+    "/oid4vci/token", summary="Token endpoint (pre-authorized code, DPoP)", responses=OAUTH_ERRORS
+)
 async def token(request: Request) -> Response:
     service = oid4vci_of(request)
     dpop = request.headers.get("dpop")
@@ -151,7 +172,7 @@ async def token(request: Request) -> Response:
     return await _answer(service, lambda: service.token(form, dpop=dpop), resource=False)
 
 
-@router.post("/oid4vci/nonce", summary="Nonce endpoint: a fresh c_nonce")
+@router.post("/oid4vci/nonce", summary="Nonce endpoint: a fresh c_nonce", responses=OAUTH_ERRORS)
 async def nonce(request: Request) -> Response:
     service = oid4vci_of(request)
     # §7.2: the nonce response may carry a DPoP nonce for the next credential request.
@@ -185,11 +206,20 @@ async def _protected(
     return await _answer(service, run, resource=True)
 
 
-@router.post("/oid4vci/credential", summary="Credential endpoint (DPoP-bound access token)")
+@router.post(
+    "/oid4vci/credential",
+    summary="Credential endpoint (DPoP-bound access token)",
+    responses=OAUTH_ERRORS,
+)
 async def credential(request: Request) -> Response:
     return await _protected(request, "credential", Oid4vciIssuer.credential)
 
 
-@router.post("/oid4vci/notification", status_code=204, summary="Notification endpoint")
+@router.post(
+    "/oid4vci/notification",
+    status_code=204,
+    summary="Notification endpoint",
+    responses=OAUTH_ERRORS,
+)
 async def notification(request: Request) -> Response:
     return await _protected(request, "notification", Oid4vciIssuer.notify)

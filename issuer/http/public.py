@@ -95,9 +95,13 @@ def _server(path: str) -> Any:
     return serve
 
 
-for _path in document_paths():
+for _path, (_url, _kind) in document_paths().items():
     router.add_api_route(
-        _path, _server(_path), methods=["GET"], summary=f"The bundled document {_path}"
+        _path,
+        _server(_path),
+        methods=["GET"],
+        summary=f"The bundled document {_path}",
+        responses={200: {"description": "The document", "content": {_MEDIA[_kind]: {}}}},
     )
 
 
