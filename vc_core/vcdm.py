@@ -45,6 +45,7 @@ __all__ = [
     "credential_problems",
     "datetime_stamp",
     "is_vc11",
+    "presentation_problems",
     "validate_credential",
 ]
 
@@ -117,6 +118,31 @@ def validate_credential(credential: Any, *, now: datetime | None = None) -> None
     problems = credential_problems(credential, now=now)
     if problems:
         raise problems[0]
+
+
+def presentation_problems(presentation: Any) -> list[CredentialError]:
+    """The VCDM 2.0 rules of a presentation itself (§4.13): ``@context`` as a credential's,
+    ``type`` naming ``VerifiablePresentation``, an ``id`` and a ``holder`` that are URLs."""
+    if not isinstance(presentation, Mapping):
+        return [CredentialError("credential.malformed", "a presentation is a JSON object")]
+    problems: list[CredentialError] = []
+    try:
+        _context(presentation)
+    except CredentialError as exc:
+        problems.append(exc)
+    types = _as_list(presentation.get("type"))
+    if "VerifiablePresentation" not in types or not all(isinstance(t, str) for t in types):
+        problems.append(
+            CredentialError("credential.type_invalid", "a presentation is a VerifiablePresentation")
+        )
+    for member in ("id", "holder"):
+        value = presentation.get(member)
+        holder_id = value.get("id") if member == "holder" and isinstance(value, dict) else value
+        if member in presentation and not _is_url(holder_id):
+            problems.append(
+                CredentialError("credential.malformed", f"a presentation's {member} is a URL")
+            )
+    return problems
 
 
 def is_vc11(document: Mapping[str, Any]) -> bool:

@@ -14,14 +14,14 @@ Each credential it carries is then verified as above.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Final
 
 from vc_core import di
 from vc_core.di.base import VerifiedProof
 from vc_core.errors import CredentialError, HolderError, ShikakuError, VerifyError
 from vc_core.formats import Format
 from vc_core.status import issuer_id
-from vc_core.vcdm import credential_problems
+from vc_core.vcdm import credential_problems, presentation_problems
 from verifier.checks.assemble import Checks
 from verifier.checks.issuer import check_di_binding, check_trust
 from verifier.checks.nonce import consume_nonce
@@ -146,7 +146,14 @@ def verify_ldp_vp(
     credentials = _credentials_of(presentation, checks)
     if credentials is None:
         return VerificationResult(Format.LDP_VP, checks.verdict())
-    holder, proof = _holder_proof(presentation, policy, options, checks)
+    if not credentials:
+        _bare_presentation(presentation, checks)
+    # With no credential, the holder's proof is the presentation's only proof; and where the
+    # holder binding was not asked for (a conformance check of the proofs alone), the
+    # presentation's proof is still one of the proofs asked for.
+    binding_asked = checks.wants(CheckName.HOLDER_BINDING)
+    proved_as = CheckName.HOLDER_BINDING if credentials and binding_asked else CheckName.PROOF
+    holder, proof = _holder_proof(presentation, policy, options, checks, proved_as)
     if holder is not None:
         _same_holder(checks, holder, credentials)
     if proof is not None:
@@ -168,10 +175,30 @@ def _credentials_of(presentation: Any, checks: Checks) -> list[Any] | None:
         return None
     carried = presentation.get("verifiableCredential")
     items = carried if isinstance(carried, list) else [] if carried is None else [carried]
-    if not items:
+    if not items and checks.wanted & CREDENTIAL_CHECKS:
+        # Who issued what, its status and its schema: a presentation with no credential has
+        # none of them to show, and a check that was asked for cannot pass on nothing.
         checks.failed(CheckName.FORMAT, VerifyError("verify.presentation_empty"))
         return None
     return items
+
+
+#: The checks only a credential can answer.
+CREDENTIAL_CHECKS: Final = frozenset(
+    {CheckName.ISSUER_BINDING, CheckName.ISSUER_TRUST, CheckName.STATUS, CheckName.SCHEMA}
+)
+
+
+def _bare_presentation(presentation: Mapping[str, Any], checks: Checks) -> None:
+    """A presentation with no credential (VCDM 2.0 allows one: it proves who holds a key,
+    over the verifier's challenge). Its own data model is what there is to check."""
+    checks.passed(CheckName.FORMAT)
+    problems = presentation_problems(presentation)
+    if problems:
+        checks.failed(CheckName.DATA_MODEL, problems[0])
+    else:
+        checks.passed(CheckName.DATA_MODEL)
+    checks.not_applicable(CheckName.VALIDITY, "the presentation carries no credential")
 
 
 def _holder_proof(
@@ -179,8 +206,10 @@ def _holder_proof(
     policy: VerifierPolicy,
     options: VerifyOptions,
     checks: Checks,
+    proved_as: CheckName = CheckName.HOLDER_BINDING,
 ) -> tuple[str | None, Mapping[str, Any] | None]:
-    """The presentation's ``authentication`` proof over the challenge: who the holder is."""
+    """The presentation's ``authentication`` proof over the challenge: who the holder is
+    (recorded as the ``proved_as`` check)."""
     try:
         proofs = di.verify(
             presentation,
@@ -192,7 +221,7 @@ def _holder_proof(
             now=policy.clock,
         )
     except ShikakuError as exc:
-        checks.failed(CheckName.HOLDER_BINDING, exc)
+        checks.failed(proved_as, exc)
         return None, None
     method = proofs[0].verification_method
     holder = method.controller or method.id.split("#", 1)[0]
@@ -200,11 +229,11 @@ def _holder_proof(
     declared_id = declared.get("id") if isinstance(declared, Mapping) else declared
     if declared_id is not None and declared_id != holder:
         checks.failed(
-            CheckName.HOLDER_BINDING,
+            proved_as,
             HolderError("holder.subject_mismatch", "the presentation's holder did not sign it"),
         )
         return None, None
-    checks.passed(CheckName.HOLDER_BINDING, holder=holder, verificationMethod=method.id)
+    checks.passed(proved_as, holder=holder, verificationMethod=method.id)
     return holder, proofs[0].proof
 
 

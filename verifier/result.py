@@ -137,7 +137,10 @@ def presentation_result(
     carried: tuple[VerificationResult, ...],
     holder: str | None,
 ) -> VerificationResult:
-    """A presentation's result: its own verdict, described by the first credential it carried."""
+    """A presentation's result: its own verdict, described by the first credential it carried
+    (a presentation that carried none describes only its holder)."""
+    if not carried:
+        return VerificationResult(form, verdict, holder=holder)
     first = carried[0]
     return VerificationResult(
         form,

@@ -40,9 +40,8 @@ from issuer.service import Issuer
 from issuer.settings import ApiKey
 from service_kit.http import PROBLEM_JSON, PROBLEM_RESPONSES, read_model, request_body
 from vc_core.errors import CredentialError, RequestError, SelectionError, ShikakuError
-from vc_core.jsonld.loader import CREDENTIALS_V2
 from vc_core.problems import problem_document
-from vc_core.vcdm import validate_credential
+from vc_core.vcdm import is_vc11, validate_credential
 from vc_schemas.policy import pointer_value
 
 __all__ = ["router"]
@@ -118,7 +117,7 @@ def _prepared(
 
 def _check_shape(document: Mapping[str, Any]) -> None:
     """What every credential needs, whatever its version: a type naming
-    VerifiableCredential and a subject; a VC 2.0 credential meets all of VCDM 2.0 (§4)."""
+    VerifiableCredential and a subject; any but a VC 1.1 one meets all of VCDM 2.0 (§4)."""
     types = document.get("type")
     if not isinstance(types, list) or "VerifiableCredential" not in types:
         raise CredentialError(
@@ -130,8 +129,9 @@ def _check_shape(document: Mapping[str, Any]) -> None:
         raise CredentialError(
             "credential.malformed", "credentialSubject must be a non-empty object"
         )
-    contexts = document.get("@context")
-    if isinstance(contexts, list) and contexts and contexts[0] == CREDENTIALS_V2:
+    # A VC 1.1 credential gets its issuanceDate when it is secured (issuer.securing); any other
+    # is held to VCDM 2.0, its @context first of all (a list starting with the VC 2.0 context).
+    if not is_vc11(document):
         validate_credential(document)
 
 

@@ -368,3 +368,19 @@ def test_vc_api_check_names_of_other_implementations_are_understood() -> None:
     assert options.checks == frozenset(
         {CheckName.FORMAT, CheckName.PROOF, CheckName.STATUS, CheckName.VALIDITY}
     )
+
+
+def test_a_presentation_with_no_credential_proves_only_its_holder(world: World) -> None:
+    """VCDM 2.0 allows a presentation without credentials. A conformance deployment checks its
+    data model and the holder's proof; the employer policy, which asks who issued what, refuses
+    it (verify.presentation_empty)."""
+    empty = world.vp(nonce=world.challenge())
+    conformance = world.policy.requiring(
+        [CheckName.DATA_MODEL, CheckName.PROOF, CheckName.VALIDITY]
+    )
+    assert verify(empty, conformance).verified
+    broken = dict(empty, type=["Presentation"])
+    assert not verify(broken, conformance).verified
+    refused = verify(empty, world.policy)
+    assert not refused.verified
+    assert "verify.presentation_empty" in {c.code for c in refused.verdict.checks}
