@@ -154,9 +154,7 @@ def test_a_clerk_sees_a_forgery_refused_with_the_reason(
     browser: webdriver.Chrome, served: str, world: World, tmp_path: Path
 ) -> None:
     sd_jwt, _ = world.sd_jwt()
-    jwt, rest = sd_jwt.split("~", 1)
-    header, payload, signature = jwt.split(".")
-    forged = f"{header}.{payload}.{signature[:-4]}AAAA~{rest}"
+    forged = _forge(sd_jwt)
     headline = _check_file(
         browser, served, world.present(forged, nonce=_challenge(served)), tmp_path
     )
@@ -173,14 +171,24 @@ def test_the_page_switches_to_english(browser: webdriver.Chrome, served: str) ->
     assert browser.find_element(By.TAG_NAME, "h1").text == "Qualification check"
 
 
+def _forge(sd_jwt: str) -> str:
+    jwt, rest = sd_jwt.split("~", 1)
+    header, payload, signature = jwt.split(".")
+    return f"{header}.{payload}.{signature[:-4]}AAAA~{rest}"
+
+
+@pytest.mark.parametrize("case", ["valid", "suspended", "forged"])
 def test_a_clerk_asks_a_wallet_and_the_page_shows_the_answer(
-    browser: webdriver.Chrome, served: str, world: World
+    browser: webdriver.Chrome, served: str, world: World, case: str
 ) -> None:
-    """Issue 12, Done 3: the clerk starts a request, a wallet answers, the page shows 有効."""
+    """Issue 12, Done 3: the clerk starts a request, a wallet answers, and the page shows 有効;
+    for a suspended licence 無効 with 業務停止中, its dates and reason; for a forged one 無効
+    with the reason."""
     browser.get(served + "/")
     browser.find_element(By.ID, "ask").click()
     WebDriverWait(browser, 30).until(expected_conditions.presence_of_element_located((By.ID, "qr")))
-    _shot(browser, "page-waiting.png")
+    if case == "valid":
+        _shot(browser, "page-waiting.png")
     link = browser.find_element(By.ID, "same-device").get_attribute("href")
     assert link is not None and link.startswith("openid4vp://")
     # The holder's wallet (here, the test) fetches the signed request and answers it.
@@ -188,14 +196,30 @@ def test_a_clerk_asks_a_wallet_and_the_page_shows_the_answer(
     token = httpx.get(served + urlsplit(request_uri).path).text
     header, request = jwt_parts(token)
     asked = Asked({"id": ""}, header, request, token)
-    sd_jwt, _ = world.sd_jwt()
+    sd_jwt, credential_id = world.sd_jwt()
+    if case == "suspended":
+        world.registry.suspend(
+            credential_id=credential_id,
+            starts_at=T0 - timedelta(days=1),
+            ends_at=T0 + timedelta(days=90),
+            **WHY,
+        )
+    presented = present(world, asked, _forge(sd_jwt) if case == "forged" else sd_jwt)
     with httpx.Client(base_url=served) as wallet:
-        answer = respond(wallet, asked, present(world, asked, sd_jwt))  # type: ignore[arg-type]
-    assert answer.status_code == 200, answer.text
+        respond(wallet, asked, presented)  # type: ignore[arg-type]
     WebDriverWait(browser, 30).until(
         expected_conditions.presence_of_element_located((By.ID, "verdict"))
     )
-    assert browser.find_element(By.ID, "headline").text == "有効"
-    facts = browser.find_element(By.ID, "facts").text
-    assert "山田 花子" in facts and "1234567" in facts
-    _shot(browser, "page-answered.png")
+    headline = browser.find_element(By.ID, "headline").text
+    checks = browser.find_element(By.ID, "checks").text
+    if case == "valid":
+        assert headline == "有効"
+        facts = browser.find_element(By.ID, "facts").text
+        assert "山田 花子" in facts and "1234567" in facts
+    elif case == "suspended":
+        facts = browser.find_element(By.ID, "facts").text
+        assert headline == "無効" and "業務停止中" in facts and "2026年8月30日" in facts
+        assert "理由" in facts
+    else:
+        assert headline == "無効" and "発行者の署名" in checks and "不合格" in checks
+    _shot(browser, f"page-wallet-{case}.png")
