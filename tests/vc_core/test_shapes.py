@@ -135,3 +135,26 @@ def test_same_shape_different_values_hit_the_cache_and_stay_correct() -> None:
     assert canonize(first, loader=LOADER) == canonize(first, loader=LOADER, fast=False)
     assert canonize(second, loader=LOADER) == canonize(second, loader=LOADER, fast=False)
     assert canonize(first, loader=LOADER) != canonize(second, loader=LOADER)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    text=st.text(min_size=1, max_size=12),
+    language=st.sampled_from(["en", "ja", "ar"]),
+    direction=st.sampled_from(["ltr", "rtl"]),
+)
+def test_language_value_objects_with_a_direction_agree(
+    text: str, language: str, direction: str
+) -> None:
+    """VCDM 2.0 §11.1: name and description may be language value objects with @direction,
+    whose value JSON-LD checks at once, so it is part of the shape, never a leaf."""
+    value = {"@value": text, "@language": language, "@direction": direction}
+    credential = {
+        "@context": [CREDENTIALS_V2],
+        "type": ["VerifiableCredential"],
+        "issuer": {"id": "did:example:issuer", "name": value},
+        "name": value,
+        "description": [value, {"@value": "説明", "@language": "ja"}],
+        "credentialSubject": {"id": "did:example:subject"},
+    }
+    _assert_agree(credential)

@@ -108,6 +108,15 @@ def _context_shape(value: Any) -> Hashable:
     return ("json", json.dumps(value, sort_keys=True, separators=(",", ":")))
 
 
+#: Members whose values are part of the shape, never leaves: ``@context``, and ``@direction``,
+#: whose value JSON-LD checks at once ("ltr" or "rtl"), so a sentinel cannot stand in for it.
+_KEPT: Final = frozenset({"@context", "@direction"})
+
+
+def _kept_shape(key: str, value: Any) -> Hashable:
+    return _context_shape(value) if key == "@context" else ("kept", json.dumps(value))
+
+
 def _walk(node: Any, leaves: list[str]) -> Hashable:
     """The shape of ``node``; its string leaves are appended to ``leaves`` in order."""
     if isinstance(node, str):
@@ -117,7 +126,7 @@ def _walk(node: Any, leaves: list[str]) -> Hashable:
         return (
             "o",
             tuple(
-                (key, _context_shape(node[key]) if key == "@context" else _walk(node[key], leaves))
+                (key, _kept_shape(key, node[key]) if key in _KEPT else _walk(node[key], leaves))
                 for key in sorted(node)
             ),
         )
@@ -132,8 +141,7 @@ def _rebuild(node: Any, values: Iterator[str]) -> Any:
         return next(values)
     if isinstance(node, dict):
         return {
-            key: node[key] if key == "@context" else _rebuild(node[key], values)
-            for key in sorted(node)
+            key: node[key] if key in _KEPT else _rebuild(node[key], values) for key in sorted(node)
         }
     if isinstance(node, list):
         return [_rebuild(item, values) for item in node]
