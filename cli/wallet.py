@@ -248,6 +248,55 @@ def add(
     _print(render_added(stored, received, new=stored.id not in known, lang=lang))
 
 
+@app.command("receive")
+def receive_(
+    offer: Annotated[
+        str,
+        typer.Argument(
+            metavar="OFFER", help="The board's offer: its openid-credential-offer:// link"
+        ),
+    ],
+    wallet: WalletOption = None,
+    passphrase_file: PassphraseFileOption = None,
+    tx_code_file: Annotated[
+        Path | None,
+        typer.Option(help="The transaction code the board sent you (first line of a file)"),
+    ] = None,
+    lang: LangOption = "ja",
+) -> None:
+    """Receive credentials a board offers you (OpenID4VCI 1.0), each on a new wallet key."""
+    from cli.wallet_view import render_added
+    from holder.flows.oid4vci import parse_offer, receive
+    from holder.http_client import open_client
+
+    store = _open(wallet, passphrase_file, lang)  # A wrong passphrase spends nothing.
+    with open_client() as client:
+        parsed = parse_offer(offer, client)
+        code = None
+        if parsed.tx_code is not None:
+            code = (
+                _passphrase_from_file(tx_code_file)
+                if tx_code_file is not None
+                else typer.prompt(
+                    "交付機関から届いた確認コード / the transaction code from the board",
+                    hide_input=True,
+                )
+            )
+        got = receive(parsed, client, tx_code=code)
+    known = {c.id for c in store.credentials()}
+    for item in got:
+        stored = store.add(
+            item.received.body,
+            format=str(item.received.format),
+            qualification=item.received.qualification,
+            issuer=item.received.issuer,
+            issuer_name=item.received.issuer_name,
+            holder_mode="wallet",
+            key=item.key,
+        )
+        _print(render_added(stored, item.received, new=stored.id not in known, lang=lang))
+
+
 @app.command("list")
 def list_(
     wallet: WalletOption = None,

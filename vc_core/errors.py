@@ -341,6 +341,8 @@ CODES: Mapping[str, str] = {
     "wallet.store_exists": "A wallet already exists here; shikaku never overwrites one.",
     "wallet.store_busy": "Another shikaku process holds the wallet; try again when it ends.",
     "wallet.credential_unknown": "The wallet holds no credential with this id.",
+    "wallet.offer_invalid": "The credential offer is malformed, or needs what was not given.",
+    "wallet.offer_refused": "The issuer refused a step of the offer, or answered out of form.",
     "wallet.not_a_credential": "The file is not a credential the wallet keeps (a presentation, "
     "or no credential form at all).",
     "wallet.passphrase_file_insecure": "The passphrase file is readable by others; make it "

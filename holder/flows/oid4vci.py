@@ -1,0 +1,264 @@
+"""Receiving credentials over OpenID4VCI 1.0: the pre-authorized code flow, as a wallet runs it.
+
+A nurse's board hands her a credential offer (a QR code or an ``openid-credential-offer://``
+link) and, on another channel, a transaction code. :func:`receive` takes both and, through an
+HTTP client the caller injects (``httpx.Client`` in the CLI, the apps' ``TestClient`` in
+tests), runs the steps of OpenID4VCI 1.0 §3.5:
+
+1. the offer (by value, or fetched by its ``credential_offer_uri``) and the issuer's metadata
+   (``/.well-known/openid-credential-issuer`` and the authorization server's);
+2. the token (§6): the pre-authorized code and the transaction code, under DPoP (RFC 9449)
+   with a key made for this exchange — retried once with the server's ``DPoP-Nonce`` when it
+   answers ``use_dpop_nonce``;
+3. a ``c_nonce`` from the nonce endpoint (§7);
+4. one credential request per offered configuration (§8), each with a key proof
+   (``openid4vci-proof+jwt``, ``aud`` the issuer, ``nonce`` the c_nonce) signed by a **new
+   ES256 wallet key** for that credential (the HAIP path: no two credentials share a key); an
+   ``invalid_nonce`` answer is retried once with a fresh c_nonce.
+
+What comes back is checked before anything is kept (:func:`holder.receive.examine`): a form
+the wallet knows, the issuer's signature where it can be checked on this machine, and a
+holder binding that names the very key the wallet made for it. A credential bound to another
+key is refused (``wallet.key_mismatch``). The wallet's keys never leave this process except
+inside the encrypted store. The transaction code is never logged or kept.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Final, Protocol
+from urllib.parse import parse_qs, urlsplit
+
+from holder.receive import Received, examine
+from vc_core.codecs import b64url_encode
+from vc_core.errors import WalletError
+from vc_core.jose.jws import sign_jws
+from vc_core.keys import SoftwareKey, generate_key, jwk_thumbprint, public_jwk
+
+__all__ = ["HttpClient", "Offer", "ReceivedCredential", "parse_offer", "receive"]
+
+PRE_AUTHORIZED: Final = "urn:ietf:params:oauth:grant-type:pre-authorized_code"
+_OFFER_SCHEMES: Final = ("openid-credential-offer://", "https://", "http://")
+
+
+class HttpClient(Protocol):
+    """What the flow needs of an HTTP client: ``get`` and ``post`` as ``httpx.Client`` has
+    them (``TestClient`` too)."""
+
+    @property
+    def get(self) -> Callable[..., Any]: ...
+
+    @property
+    def post(self) -> Callable[..., Any]: ...
+
+
+@dataclass(frozen=True)
+class Offer:
+    """A credential offer: who offers, which configurations, the pre-authorized code, and
+    whether a transaction code is needed (and its shape, to prompt for it)."""
+
+    credential_issuer: str
+    configuration_ids: tuple[str, ...]
+    pre_authorized_code: str
+    tx_code: Mapping[str, Any] | None
+
+    def __repr__(self) -> str:  # The code is a bearer secret: never shown.
+        return f"Offer({self.credential_issuer}, {list(self.configuration_ids)})"
+
+
+@dataclass(frozen=True, repr=False)
+class ReceivedCredential:
+    """One credential the wallet received and checked, with the key it is bound to."""
+
+    received: Received
+    key: SoftwareKey
+    configuration_id: str
+
+
+def parse_offer(text: str, client: HttpClient) -> Offer:
+    """An offer from the text of its QR code or link (by value or by reference)."""
+    text = text.strip()
+    if not text.startswith(_OFFER_SCHEMES):
+        raise WalletError("wallet.offer_invalid", "not a credential offer link")
+    query = parse_qs(urlsplit(text).query)
+    if "credential_offer" in query:
+        offer = _json_object(query["credential_offer"][0], "the offer")
+    elif "credential_offer_uri" in query:
+        uri = query["credential_offer_uri"][0]
+        if not uri.startswith("https://") and urlsplit(uri).hostname not in _LOOPBACK:
+            raise WalletError("wallet.offer_invalid", "an offer is fetched over https only")
+        offer = _json_of(client.get(uri), "the offer")
+    else:
+        raise WalletError("wallet.offer_invalid", "the link carries no credential offer")
+    grants = offer.get("grants")
+    grant = grants.get(PRE_AUTHORIZED) if isinstance(grants, Mapping) else None
+    issuer, ids = offer.get("credential_issuer"), offer.get("credential_configuration_ids")
+    if (
+        not isinstance(issuer, str)
+        or not isinstance(ids, list)
+        or not ids
+        or not all(isinstance(i, str) for i in ids)
+        or not isinstance(grant, Mapping)
+        or not isinstance(grant.get("pre-authorized_code"), str)
+    ):
+        raise WalletError("wallet.offer_invalid", "the offer is not a pre-authorized code offer")
+    tx_code = grant.get("tx_code")
+    return Offer(
+        issuer,
+        tuple(ids),
+        grant["pre-authorized_code"],
+        tx_code if isinstance(tx_code, Mapping) else None,
+    )
+
+
+def receive(
+    offer: Offer,
+    client: HttpClient,
+    *,
+    tx_code: str | None,
+    make_key: Callable[[], SoftwareKey] = lambda: generate_key("p256"),
+    now: Callable[[], float] = time.time,
+) -> list[ReceivedCredential]:
+    """Run the flow (see the module) and return what was received and checked."""
+    if offer.tx_code is not None and not tx_code:
+        raise WalletError("wallet.offer_invalid", "this offer needs its transaction code")
+    exchange = _Exchange(client, generate_key("p256"), now)
+    issuer = offer.credential_issuer.rstrip("/")
+    metadata = _json_of(client.get(f"{issuer}/.well-known/openid-credential-issuer"), "metadata")
+    server = _json_of(client.get(f"{issuer}/.well-known/oauth-authorization-server"), "metadata")
+    token_url, nonce_url, credential_url = (
+        server.get("token_endpoint"),
+        metadata.get("nonce_endpoint"),
+        metadata.get("credential_endpoint"),
+    )
+    if not all(isinstance(u, str) for u in (token_url, nonce_url, credential_url)):
+        raise WalletError("wallet.offer_invalid", "the issuer's metadata names no endpoints")
+    form = {"grant_type": PRE_AUTHORIZED, "pre-authorized_code": offer.pre_authorized_code}
+    if tx_code:
+        form["tx_code"] = tx_code
+    token = _json_of(exchange.post(str(token_url), data=form), "the token")
+    access = token.get("access_token")
+    if not isinstance(access, str):
+        raise WalletError("wallet.offer_refused", "the issuer gave no access token")
+    received = []
+    for configuration in offer.configuration_ids:
+        key = make_key()
+        for attempt in (1, 2):
+            c_nonce = _json_of(exchange.remember(client.post(str(nonce_url))), "the nonce").get(
+                "c_nonce"
+            )
+            proof = sign_jws(
+                {"typ": "openid4vci-proof+jwt", "jwk": public_jwk(key.public_key)},
+                {"aud": offer.credential_issuer, "iat": int(now()), "nonce": c_nonce},
+                key,
+            )
+            body = {"credential_configuration_id": configuration, "proofs": {"jwt": [proof]}}
+            response = exchange.post(str(credential_url), json=body, access_token=access)
+            if attempt == 1 and _error_of(response) == "invalid_nonce":
+                continue
+            break
+        answer = _json_of(response, "the credential")
+        items = answer.get("credentials")
+        if not isinstance(items, list) or len(items) != 1:
+            raise WalletError("wallet.offer_refused", "the issuer sent no single credential")
+        credential = items[0].get("credential") if isinstance(items[0], Mapping) else None
+        text = credential if isinstance(credential, str) else json.dumps(credential)
+        checked = examine(text)
+        _check_bound(checked, key)
+        received.append(ReceivedCredential(checked, key, configuration))
+    return received
+
+
+_LOOPBACK: Final = ("127.0.0.1", "localhost", "::1")
+
+
+class _Exchange:
+    """DPoP (RFC 9449) for one exchange: the key, and the nonce the server last gave."""
+
+    def __init__(self, client: HttpClient, key: SoftwareKey, now: Callable[[], float]) -> None:
+        self.client, self.key, self.now = client, key, now
+        self.nonce: str | None = None
+
+    def remember(self, response: Any) -> Any:
+        nonce = response.headers.get("DPoP-Nonce")
+        if nonce:
+            self.nonce = nonce
+        return response
+
+    def proof(self, url: str, access_token: str | None) -> str:
+        claims: dict[str, Any] = {
+            "jti": secrets.token_urlsafe(16),
+            "htm": "POST",
+            "htu": url,
+            "iat": int(self.now()),
+        }
+        if self.nonce is not None:
+            claims["nonce"] = self.nonce
+        if access_token is not None:
+            digest = hashlib.sha256(access_token.encode()).digest()
+            claims["ath"] = b64url_encode(digest)
+        header = {"typ": "dpop+jwt", "jwk": public_jwk(self.key.public_key)}
+        return sign_jws(header, claims, self.key)
+
+    def post(self, url: str, *, access_token: str | None = None, **kwargs: Any) -> Any:
+        response = None
+        for _ in (1, 2):
+            headers = {"DPoP": self.proof(url, access_token)}
+            if access_token is not None:
+                headers["Authorization"] = f"DPoP {access_token}"
+            response = self.remember(self.client.post(url, headers=headers, **kwargs))
+            if _error_of(response) != "use_dpop_nonce":
+                break
+        return response
+
+
+def _error_of(response: Any) -> str | None:
+    if response.status_code < 400:
+        return None
+    challenge = response.headers.get("WWW-Authenticate", "")
+    if "use_dpop_nonce" in challenge:
+        return "use_dpop_nonce"
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    error = body.get("error") if isinstance(body, Mapping) else None
+    return error if isinstance(error, str) else None
+
+
+def _json_of(response: Any, what: str) -> dict[str, Any]:
+    if response.status_code >= 400:
+        error = _error_of(response) or f"HTTP {response.status_code}"
+        raise WalletError("wallet.offer_refused", f"the issuer refused {what}: {error}")
+    try:
+        value = response.json()
+    except ValueError:
+        raise WalletError("wallet.offer_refused", f"{what} is not JSON") from None
+    if not isinstance(value, dict):
+        raise WalletError("wallet.offer_refused", f"{what} is not a JSON object")
+    return value
+
+
+def _json_object(text: str, what: str) -> dict[str, Any]:
+    try:
+        value = json.loads(text)
+    except ValueError:
+        raise WalletError("wallet.offer_invalid", f"{what} is not JSON") from None
+    if not isinstance(value, dict):
+        raise WalletError("wallet.offer_invalid", f"{what} is not a JSON object")
+    return value
+
+
+def _check_bound(checked: Received, key: SoftwareKey) -> None:
+    """The credential must name the key the wallet made for it (cnf, or a did:jwk subject)."""
+    thumbprint = jwk_thumbprint(public_jwk(key.public_key))
+    if checked.binding.thumbprint != thumbprint:
+        raise WalletError(
+            "wallet.key_mismatch",
+            "the issuer bound the credential to a key this wallet did not make",
+        )

@@ -1,0 +1,79 @@
+"""``shikaku wallet receive``: a nurse receives her 看護師 credentials from the board's service
+over real HTTP (uvicorn on a loopback port), the transaction code from a file, and keeps them.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+import uvicorn
+
+from issuer.board import Board
+from issuer.http import IssuerSettings, create_app
+from issuer.oid4vci.service import Oid4vciIssuer
+from issuer.store import subject_of
+from tests.cli.test_wallet_cli import PASS, Wallet, ready, wallet
+from vc_schemas.record import RegisterRecord
+
+__all__ = ["ready", "wallet"]
+
+RECORD = RegisterRecord(
+    qualification_id="kangoshi",
+    license_number="2345678",
+    registration_date=date(2018, 4, 1),
+    family_name="佐藤",
+    given_name="美咲",
+    family_name_kana="サトウ",
+    given_name_kana="ミサキ",
+    date_of_birth=date(1994, 6, 7),
+)
+
+
+@pytest.fixture
+def served(tmp_path: Path, free_tcp_port: int) -> Iterator[Oid4vciIssuer]:
+    """The board's service under uvicorn, its register holding one nurse."""
+    url = f"http://127.0.0.1:{free_tcp_port}"
+    settings = IssuerSettings(
+        data_dir=tmp_path / "board", environment="development", public_url=url
+    )
+    app = create_app(settings)
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=free_tcp_port, log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            pytest.fail("the board did not start under uvicorn")
+        time.sleep(0.05)
+    board: Board = app.state.board
+    board.store.put_record(RECORD, actor="test")
+    service: Oid4vciIssuer = app.state.oid4vci
+    yield service
+    server.should_exit = True
+    thread.join(timeout=30)
+
+
+def test_a_nurse_receives_and_keeps_her_credentials(ready: Wallet, served: Oid4vciIssuer) -> None:
+    created = served.create_offer(
+        subject_of("kangoshi", "2345678"), ["kangoshi_dc_sd_jwt", "kangoshi_ldp_vc"]
+    )
+    assert created.tx_code is not None
+    code = ready.file("tx.txt", created.tx_code + "\n")
+    run = ready(
+        "wallet", "receive", created.by_value, "--tx-code-file", str(code), *ready.passphrase
+    )
+    assert run.code == 0, run.text
+    listed = ready("wallet", "list", *ready.passphrase, "--lang", "en")
+    assert listed.code == 0 and listed.text.count("Registered nurse") == 2
+    assert created.tx_code not in run.text and PASS not in run.text
+    again = ready(
+        "wallet", "receive", created.by_value, "--tx-code-file", str(code), *ready.passphrase
+    )
+    assert again.code != 0 and "wallet.offer_refused" in again.text  # a code is used once
