@@ -4,20 +4,18 @@ over real HTTP (uvicorn on a loopback port), the transaction code from a file, a
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
 import pytest
-import uvicorn
 
 from issuer.board import Board
 from issuer.http import IssuerSettings, create_app
 from issuer.oid4vci.service import Oid4vciIssuer
 from issuer.store import subject_of
 from tests.cli.test_wallet_cli import PASS, Wallet, ready, wallet
+from tests.serving import serving
 from vc_schemas.record import RegisterRecord
 
 __all__ = ["ready", "wallet"]
@@ -42,22 +40,11 @@ def served(tmp_path: Path, free_tcp_port: int) -> Iterator[Oid4vciIssuer]:
         data_dir=tmp_path / "board", environment="development", public_url=url
     )
     app = create_app(settings)
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=free_tcp_port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            pytest.fail("the board did not start under uvicorn")
-        time.sleep(0.05)
-    board: Board = app.state.board
-    board.store.put_record(RECORD, actor="test")
-    service: Oid4vciIssuer = app.state.oid4vci
-    yield service
-    server.should_exit = True
-    thread.join(timeout=30)
+    with serving(app, free_tcp_port):
+        board: Board = app.state.board
+        board.store.put_record(RECORD, actor="test")
+        service: Oid4vciIssuer = app.state.oid4vci
+        yield service
 
 
 def test_a_nurse_receives_and_keeps_her_credentials(ready: Wallet, served: Oid4vciIssuer) -> None:

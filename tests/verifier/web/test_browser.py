@@ -11,8 +11,6 @@ for a forged one. Screenshots of each state are saved under ``build/screenshots/
 from __future__ import annotations
 
 import os
-import threading
-import time
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -20,8 +18,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
-import uvicorn
 
+from tests.serving import serving
 from tests.verifier.oid4vp.conftest import Asked, jwt_parts, present, respond
 from tests.verifier.world import T0, WHY, World, handler
 from verifier.http import VerifierSettings, create_app
@@ -50,19 +48,8 @@ def served(world: World, settings: VerifierSettings, free_tcp_port: int) -> Iter
     app = create_app(
         settings, transport=handler(world.publisher, world.registry), clock=world.clock
     )
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=free_tcp_port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            pytest.fail("the verifier did not start under uvicorn")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{free_tcp_port}"
-    server.should_exit = True
-    thread.join(timeout=30)
+    with serving(app, free_tcp_port) as url:
+        yield url
 
 
 @pytest.fixture
