@@ -19,20 +19,18 @@ from __future__ import annotations
 from typing import Any, Final
 
 from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.concatkdf import ConcatKDFHash
 
 from vc_core.codecs import b64url_decode
 from vc_core.errors import CodecError, InputError, KeyMaterialError, Oid4vpError
+from vc_core.jose.jwe import ecdh_es_key
 from vc_core.jose.jws import strict_json_loads
 from vc_core.keys import SoftwareKey, generate_key, public_jwk, public_key_from_jwk
 
 __all__ = ["ENC_VALUES", "decrypt", "encryption_jwk", "key_id_of", "new_encryption_key"]
 
 ENC_VALUES: Final = ("A128GCM", "A256GCM")
-_KEY_BITS: Final = {"A128GCM": 128, "A256GCM": 256}
 _MAX_JWE: Final = 1024 * 1024
 
 
@@ -78,21 +76,6 @@ def key_id_of(compact: str) -> str:
     return kid
 
 
-def _length_prefixed(data: bytes) -> bytes:
-    return len(data).to_bytes(4, "big") + data
-
-
-def _derive(shared: bytes, enc: str, apu: bytes, apv: bytes) -> bytes:
-    bits = _KEY_BITS[enc]
-    other = (
-        _length_prefixed(enc.encode("ascii"))
-        + _length_prefixed(apu)
-        + _length_prefixed(apv)
-        + bits.to_bytes(4, "big")
-    )
-    return ConcatKDFHash(hashes.SHA256(), bits // 8, other).derive(shared)
-
-
 def _b64(header: dict[str, Any], name: str) -> bytes:
     value = header.get(name, "")
     if not isinstance(value, str):
@@ -130,7 +113,7 @@ def decrypt(compact: str, key: SoftwareKey) -> dict[str, Any]:
         raise _failed("the JWE's epk is not a P-256 key")
     try:
         shared = private.exchange(ec.ECDH(), ephemeral)
-        cek = _derive(shared, str(enc), _b64(header, "apu"), _b64(header, "apv"))
+        cek = ecdh_es_key(shared, str(enc), _b64(header, "apu"), _b64(header, "apv"))
         plaintext = AESGCM(cek).decrypt(
             b64url_decode(iv),
             b64url_decode(ciphertext) + b64url_decode(tag),
