@@ -343,6 +343,10 @@ CODES: Mapping[str, str] = {
     "wallet.credential_unknown": "The wallet holds no credential with this id.",
     "wallet.offer_invalid": "The credential offer is malformed, or needs what was not given.",
     "wallet.offer_refused": "The issuer refused a step of the offer, or answered out of form.",
+    "wallet.request_invalid": "The presentation request is malformed, unsigned or out of time.",
+    "wallet.verifier_mismatch": "The verifier's certificate does not match who it says it is.",
+    "wallet.no_match": "No credential in the wallet answers this request.",
+    "wallet.consent_refused": "The holder did not agree to disclose; nothing was sent.",
     "wallet.not_a_credential": "The file is not a credential the wallet keeps (a presentation, "
     "or no credential form at all).",
     "wallet.passphrase_file_insecure": "The passphrase file is readable by others; make it "
