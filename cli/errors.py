@@ -45,6 +45,12 @@ EXIT_CODES: Final = MappingProxyType(
         "wallet.store_exists": 7,
         "wallet.passphrase_file_insecure": 8,
         "wallet.not_a_credential": 9,
+        "wallet.request_invalid": 10,
+        "wallet.verifier_mismatch": 11,
+        "wallet.no_match": 12,
+        "wallet.offer_invalid": 13,
+        "wallet.offer_refused": 14,
+        "wallet.consent_refused": 1,
     }
 )
 

@@ -15,11 +15,18 @@ asked for with hidden input (a new one twice), or read from the first line of
 ``--passphrase-file`` for scripts — a file that only its owner may read (mode 0600 or
 stricter); others are refused. A passphrase is never echoed, logged or put in a message.
 
-Exit codes (:data:`cli.errors.EXIT_CODES`): 0 done; 1 you declined (``delete``); 2 another
-refusal (a bad file, a signature that fails); 3 wrong passphrase; 4 the wallet file is
-damaged; 5 no wallet yet, or no credential with that id; 6 another shikaku is using the
-wallet; 7 the target file already exists (never overwritten); 8 the passphrase file is
-readable by others; 9 the file is not a credential. A refusal changes nothing.
+Exit codes (:data:`cli.errors.EXIT_CODES`): 0 done; 1 you declined (``delete``,
+``present``); 2 another refusal (a bad file, a signature that fails); 3 wrong passphrase; 4 the
+wallet file is damaged; 5 no wallet yet, or no credential with that id; 6 another shikaku is
+using the wallet; 7 the target file already exists (never overwritten); 8 the passphrase file
+is readable by others; 9 the file is not a credential; 10 a presentation request that is
+malformed, unsigned or out of time; 11 a verifier whose certificate does not match who it says
+it is or where the answer goes; 12 no credential answers the request; 13 a malformed offer or
+a missing transaction code; 14 the board refused the offer. A refusal changes nothing.
+
+``receive`` takes a board's offer (OpenID4VCI 1.0, :mod:`holder.flows.oid4vci`), ``present``
+an employer's request (OpenID4VP 1.0, :mod:`holder.flows.oid4vp`): who asks and exactly what
+would leave are shown first, and nothing is sent without the holder's yes.
 """
 
 from __future__ import annotations
@@ -42,7 +49,8 @@ _EXIT_CODES_HELP = (
     "Exit codes: 0 done; 1 declined; 2 other refusal (a bad file, a failing signature); "
     "3 wrong passphrase; 4 damaged wallet; 5 no wallet, or no such credential; 6 wallet busy; "
     "7 file exists (never overwritten); 8 passphrase file readable by others; "
-    "9 not a credential."
+    "9 not a credential; 10 bad request; 11 verifier not who it says; 12 nothing matches; "
+    "13 bad offer; 14 offer refused."
 )
 
 app = typer.Typer(
@@ -295,6 +303,52 @@ def receive_(
             key=item.key,
         )
         _print(render_added(stored, item.received, new=stored.id not in known, lang=lang))
+
+
+@app.command("present")
+def present_(
+    request: Annotated[
+        str,
+        typer.Argument(metavar="REQUEST", help="The employer's openid4vp:// link (or its QR text)"),
+    ],
+    wallet: WalletOption = None,
+    passphrase_file: PassphraseFileOption = None,
+    yes: Annotated[bool, typer.Option("--yes", help="Agree without being asked (scripts)")] = False,
+    lang: LangOption = "ja",
+) -> None:
+    """Show an employer what they ask for (OpenID4VP 1.0), after you agree."""
+    from holder.flows.oid4vp import fetch_request, match, respond
+    from holder.http_client import open_client
+    from vc_core.errors import WalletError
+
+    store = _open(wallet, passphrase_file, lang)
+    with open_client() as client:
+        asked = fetch_request(request, client)
+        chosen = match(asked, store.credentials())
+        _say(
+            f"確認を求めている相手: {asked.verifier_name}", f"Asked by: {asked.verifier_name}", lang
+        )
+        _say("提示する項目:", "What will be shown:", lang)
+        for pointer in chosen.disclose:
+            typer.echo(f"  {pointer.lstrip('/')}")
+        for pointer in chosen.hidden_by_default:
+            _say(
+                f"  注意: {pointer} は通常は見せない項目です",
+                f"  Note: {pointer} is normally not shown to employers",
+                lang,
+            )
+        agreed = yes or typer.confirm("提示しますか / Show it?", default=False)
+        if not agreed:
+            raise WalletError("wallet.consent_refused", "nothing was sent")
+        assert chosen.credential.key_id is not None
+        answer = respond(asked, chosen, store.key(chosen.credential.key_id), client)
+    if answer.status_code >= 400:
+        detail = (
+            answer.json().get("code", answer.status_code) if answer.text else answer.status_code
+        )
+        _say(f"相手は受け付けませんでした（{detail}）", f"The verifier refused it ({detail})", lang)
+        raise typer.Exit(2)
+    _say("提示しました。", "Shown.", lang)
 
 
 @app.command("list")

@@ -1,0 +1,89 @@
+"""``shikaku wallet present``: a nurse shows her 看護師 credential to a hospital's verifier over
+real HTTP (uvicorn), after being told who asks and what leaves; saying no sends nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.cli.test_wallet_cli import Wallet, ready, wallet
+from tests.serving import serving
+from tests.verifier.world import BASE, World, handler, make_world
+from vc_core.clock import FixedClock
+from verifier.http import VerifierSettings, create_app
+
+__all__ = ["ready", "wallet"]
+
+
+@pytest.fixture
+def hospital(tmp_path: Path, free_tcp_port: int) -> Iterator[tuple[World, str]]:
+    (tmp_path / "world").mkdir()
+    world = make_world(tmp_path / "world", clock=FixedClock(datetime.now(UTC)))
+    url = f"http://127.0.0.1:{free_tcp_port}"
+    registry = tmp_path / "trust.toml"
+    world.trust.save(registry)
+    settings = VerifierSettings.load(
+        data_dir=tmp_path / "verifier",
+        audience=url,
+        trust_registry=registry,
+        status_allow=(BASE + "/",),
+        environment="development",
+    )
+    app = create_app(
+        settings, transport=handler(world.publisher, world.registry), clock=world.clock
+    )
+    with serving(app, free_tcp_port) as served:
+        yield world, served
+    world.registry.close()
+
+
+def _request(served: str) -> tuple[str, dict[str, str]]:
+    created = httpx.post(served + "/oid4vp/transactions", json={"qualification": "kangoshi"})
+    assert created.status_code == 201, created.text
+    body = created.json()
+    return body["authorization_request"], {"id": body["id"], "secret": body["secret"]}
+
+
+def _keep(ready: Wallet, world: World) -> None:
+    sd_jwt, _ = world.sd_jwt()
+    cred = ready.file("cred.sdjwt", sd_jwt)
+    key = ready.file("wallet.jwk", "")
+    key.unlink()
+    world.holder.save(key)
+    assert ready("wallet", "add", str(cred), "--key", str(key), *ready.passphrase).code == 0
+
+
+def test_a_nurse_shows_her_licence_after_agreeing(
+    ready: Wallet, hospital: tuple[World, str]
+) -> None:
+    world, served = hospital
+    _keep(ready, world)
+    link, transaction = _request(served)
+    declined = ready("wallet", "present", link, *ready.passphrase, input="n\n")
+    assert declined.code == 1 and "確認を求めている相手" in declined.text
+    state = httpx.get(
+        f"{served}/oid4vp/transactions/{transaction['id']}",
+        headers={"Authorization": f"Bearer {transaction['secret']}"},
+    ).json()
+    assert state["status"] == "pending"  # saying no sent nothing
+    shown = ready("wallet", "present", link, "--yes", *ready.passphrase, "--lang", "en")
+    assert shown.code == 0, shown.text
+    assert "licenseNumber" in shown.text and "Shown." in shown.text
+    state = httpx.get(
+        f"{served}/oid4vp/transactions/{transaction['id']}",
+        headers={"Authorization": f"Bearer {transaction['secret']}"},
+    ).json()
+    assert state["status"] == "done" and state["verdict"]["verified"] is True
+
+
+def test_a_request_no_credential_answers_ends_with_its_own_code(
+    ready: Wallet, hospital: tuple[World, str]
+) -> None:
+    _world, served = hospital
+    link, _ = _request(served)
+    run = ready("wallet", "present", link, "--yes", *ready.passphrase)
+    assert run.code == 12 and "wallet.no_match" in run.text
