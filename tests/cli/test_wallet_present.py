@@ -3,6 +3,11 @@ real HTTP (uvicorn), after being told who asks and what leaves; saying no sends 
 
 from __future__ import annotations
 
+import shlex
+import shutil
+import subprocess
+import sys
+import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -10,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.cli.test_wallet_cli import Wallet, ready, wallet
+from tests.cli.test_wallet_cli import Wallet, _wait_for, ready, wallet
 from tests.serving import serving
 from tests.verifier.world import BASE, World, handler, make_world
 from vc_core.clock import FixedClock
@@ -87,3 +92,60 @@ def test_a_request_no_credential_answers_ends_with_its_own_code(
     link, _ = _request(served)
     run = ready("wallet", "present", link, "--yes", *ready.passphrase)
     assert run.code == 12 and "wallet.no_match" in run.text
+
+
+@pytest.mark.skipif(
+    shutil.which("tmux") is None, reason="tmux is not installed (scripts/system-deps.sh)"
+)
+def test_the_consent_in_a_real_terminal_shows_who_and_what(
+    ready: Wallet, hospital: tuple[World, str]
+) -> None:
+    """Issue 13, Done 3: in a terminal the holder sees who asks and each claim that would
+    leave, answers y, and exactly that is sent."""
+    world, served = hospital
+    _keep(ready, world)
+    link, transaction = _request(served)
+    socket = f"shikaku-test-{uuid.uuid4().hex[:8]}"
+    shikaku = Path(sys.executable).parent / "shikaku"
+    passphrase = ready.passphrase[1]
+    command = (
+        f"SHIKAKU_WALLET={shlex.quote(str(ready.path))} COLUMNS=100 {shlex.quote(str(shikaku))} "
+        f"wallet present {shlex.quote(link)} --passphrase-file {shlex.quote(passphrase)}; "
+        "echo EXIT=$?; sleep 120"
+    )
+    subprocess.run(
+        [
+            *("tmux", "-L", socket, "-f", "/dev/null", "new-session", "-d", "-s", "wallet"),
+            *("-x", "120", "-y", "40", command),
+        ],
+        check=True,
+    )
+    try:
+        shown = _wait_for(socket, lambda s: "提示しますか" in s, "the consent prompt")
+        subprocess.run(
+            ["tmux", "-L", socket, "send-keys", "-t", "wallet", "y", "Enter"], check=True
+        )
+        screen = _wait_for(socket, lambda s: "EXIT=" in s, "the command ending")
+    finally:
+        subprocess.run(["tmux", "-L", socket, "kill-server"], check=False)
+    assert "確認を求めている相手" in shown and "licenseNumber" in shown and "familyName" in shown
+    assert "dateOfBirth" not in shown
+    assert "EXIT=0" in screen and "提示しました" in screen, screen
+    state = httpx.get(
+        f"{served}/oid4vp/transactions/{transaction['id']}",
+        headers={"Authorization": f"Bearer {transaction['secret']}"},
+    ).json()
+    assert state["verdict"]["verified"] is True
+    # What was asked, and what the credential always shows (the licence and its date).
+    assert set(state["verdict"]["subject"]) <= {
+        "licenseNumber",
+        "familyName",
+        "givenName",
+        "familyNameKana",
+        "givenNameKana",
+        "completedTraining",
+        "id",
+        "type",
+        "achievement",
+        "awardedDate",
+    }
