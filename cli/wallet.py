@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import typer
 
@@ -311,12 +311,27 @@ def present_(
         str,
         typer.Argument(metavar="REQUEST", help="The employer's openid4vp:// link (or its QR text)"),
     ],
+    *,
     wallet: WalletOption = None,
     passphrase_file: PassphraseFileOption = None,
     yes: Annotated[bool, typer.Option("--yes", help="Agree without being asked (scripts)")] = False,
+    reader: Annotated[
+        str | None,
+        typer.Option("--reader", help="Card mode: the PC/SC reader with the My Number Card"),
+    ] = None,
+    emulator: Annotated[
+        Path | None,
+        typer.Option("--emulator", help="Card mode: an emulated card's folder (development)"),
+    ] = None,
+    pin_stdin: Annotated[
+        bool, typer.Option("--pin-stdin", help="Card mode: read the PIN from standard input")
+    ] = False,
     lang: LangOption = "ja",
 ) -> None:
-    """Show an employer what they ask for (OpenID4VP 1.0), after you agree."""
+    """Show an employer what they ask for (OpenID4VP 1.0), after you agree.
+
+    A credential bound to your My Number Card is signed on the card: the tries left are shown
+    and the PIN is asked once (never retried, never shown)."""
     from holder.flows.oid4vp import fetch_request, match, respond
     from holder.http_client import open_client
     from vc_core.errors import WalletError
@@ -340,8 +355,13 @@ def present_(
         agreed = yes or typer.confirm("提示しますか / Show it?", default=False)
         if not agreed:
             raise WalletError("wallet.consent_refused", "nothing was sent")
-        assert chosen.credential.key_id is not None
-        answer = respond(asked, chosen, store.key(chosen.credential.key_id), client)
+        if chosen.credential.holder_mode == "card":
+            answer = _respond_on_card(
+                asked, chosen, client, reader=reader, emulator=emulator, pin_stdin=pin_stdin
+            )
+        else:
+            assert chosen.credential.key_id is not None
+            answer = respond(asked, chosen, store.key(chosen.credential.key_id), client)
     if answer.status_code >= 400:
         detail = (
             answer.json().get("code", answer.status_code) if answer.text else answer.status_code
@@ -349,6 +369,27 @@ def present_(
         _say(f"相手は受け付けませんでした（{detail}）", f"The verifier refused it ({detail})", lang)
         raise typer.Exit(2)
     _say("提示しました。", "Shown.", lang)
+
+
+def _respond_on_card(
+    asked: Any,
+    chosen: Any,
+    client: Any,
+    *,
+    reader: str | None,
+    emulator: Path | None,
+    pin_stdin: bool,
+) -> Any:
+    """Sign the KB-JWT on the card (auth key, RS256, chain in x5c) and send the answer."""
+    from cli.card import ask_pin, open_session
+    from holder.card import card_signer
+    from holder.flows.oid4vp import respond
+    from jpki_bridge.pin import PinKind
+
+    with open_session(reader, emulator) as session:
+        pin = ask_pin(session, PinKind.AUTH, from_stdin=pin_stdin, allow_last=False)
+        signer = card_signer(session, pin)
+        return respond(asked, chosen, signer, client, chain=signer.chain)
 
 
 @app.command("list")

@@ -45,7 +45,7 @@ from vc_core.codecs import b64url_decode, b64url_encode
 from vc_core.errors import ShikakuError, WalletError
 from vc_core.jose.jwe import encrypt_ecdh_es
 from vc_core.jose.jws import parse_jws, verify_jws
-from vc_core.keys import SoftwareKey
+from vc_core.keys import Signer
 from vc_schemas.policy import disclosure_policy
 from vc_schemas.sd_jwt_vc import qualification_of_vct
 
@@ -160,7 +160,8 @@ def match(request: Request, credentials: Sequence[StoredCredential]) -> Plan:
             continue
         wanted = set((item.get("meta") or {}).get("vct_values") or [])
         for credential in credentials:
-            if credential.format != "dc+sd-jwt" or credential.key_id is None:
+            bound = credential.key_id is not None or credential.holder_mode == "card"
+            if credential.format != "dc+sd-jwt" or not bound:
                 continue
             if _vct_of(credential) in wanted:
                 return plan(str(item.get("id")), item, credential)
@@ -185,13 +186,15 @@ def plan(query_id: str, item: Mapping[str, Any], credential: StoredCredential) -
 def respond(
     request: Request,
     chosen: Plan,
-    key: SoftwareKey,
+    key: Signer,
     client: HttpClient,
     *,
+    chain: Sequence[x509.Certificate] = (),
     now: Callable[[], float] = time.time,
 ) -> Any:
-    """Present ``chosen`` (a KB-JWT by ``key`` over the nonce and ``client_id``) and send it;
-    the verifier's answer."""
+    """Present ``chosen`` (a KB-JWT by ``key`` over the nonce and ``client_id``; on the My
+    Number Card, with its ``chain`` in ``x5c``) and send it; the verifier's answer. The KB-JWT
+    is signed before anything is sent: a card that refuses (a wrong PIN) sends nothing."""
     available = _disclosed_names(chosen.credential.body)
     disclose = [p for p in chosen.disclose if p.lstrip("/").split("/")[0] in available]
     presentation = present(
@@ -201,6 +204,7 @@ def respond(
         nonce=request.nonce,
         audience=request.client_id,
         now=datetime.fromtimestamp(now(), UTC),
+        chain=chain,
     )
     vp_token = {chosen.query_id: [presentation]}
     if request.response_mode == "direct_post.jwt":
