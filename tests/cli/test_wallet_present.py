@@ -9,41 +9,22 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 import pytest
 
 from tests.cli.test_wallet_cli import Wallet, _wait_for, ready, wallet
-from tests.serving import serving
-from tests.verifier.world import BASE, World, handler, make_world
-from vc_core.clock import FixedClock
-from verifier.http import VerifierSettings, create_app
+from tests.verifier.hospital import hospital as serve_hospital
+from tests.verifier.world import World
 
 __all__ = ["ready", "wallet"]
 
 
 @pytest.fixture
 def hospital(tmp_path: Path, free_tcp_port: int) -> Iterator[tuple[World, str]]:
-    (tmp_path / "world").mkdir()
-    world = make_world(tmp_path / "world", clock=FixedClock(datetime.now(UTC)))
-    url = f"http://127.0.0.1:{free_tcp_port}"
-    registry = tmp_path / "trust.toml"
-    world.trust.save(registry)
-    settings = VerifierSettings.load(
-        data_dir=tmp_path / "verifier",
-        audience=url,
-        trust_registry=registry,
-        status_allow=(BASE + "/",),
-        environment="development",
-    )
-    app = create_app(
-        settings, transport=handler(world.publisher, world.registry), clock=world.clock
-    )
-    with serving(app, free_tcp_port) as served:
-        yield world, served
-    world.registry.close()
+    with serve_hospital(tmp_path, free_tcp_port) as served:
+        yield served
 
 
 def _request(served: str) -> tuple[str, dict[str, str]]:

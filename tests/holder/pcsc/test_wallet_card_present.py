@@ -7,7 +7,6 @@ and nothing is sent.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -21,11 +20,9 @@ from jpki_bridge.pin import PinKind
 from jpki_bridge.pki import TestPki
 from jpki_bridge.session import CardSession, CertSlot
 from tests.jpki_bridge.pcsc.stack import READER, Emulator, run_shikaku
-from tests.serving import serving
-from tests.verifier.world import BASE, World, handler, make_world
-from vc_core.clock import FixedClock
+from tests.verifier.hospital import hospital as serve_hospital
+from tests.verifier.world import World
 from vc_schemas.registry import loader as schemas_loader
-from verifier.http import VerifierSettings, create_app
 
 pytestmark = pytest.mark.pcsc
 
@@ -34,27 +31,10 @@ PASS = "correct horse battery staple, twice"
 
 @pytest.fixture
 def hospital(tmp_path: Path, free_tcp_port: int, pki: TestPki) -> Iterator[tuple[World, str]]:
-    (tmp_path / "world").mkdir()
-    world = make_world(tmp_path / "world", clock=FixedClock(datetime.now(UTC)))
     anchor = tmp_path / "jpki-auth-ca.pem"
     anchor.write_bytes(pki.auth_ca_cert.public_bytes(Encoding.PEM))
-    registry = tmp_path / "trust.toml"
-    world.trust.save(registry)
-    url = f"http://127.0.0.1:{free_tcp_port}"
-    settings = VerifierSettings.load(
-        data_dir=tmp_path / "verifier",
-        audience=url,
-        trust_registry=registry,
-        status_allow=(BASE + "/",),
-        jpki_anchors=(anchor,),
-        environment="development",
-    )
-    app = create_app(
-        settings, transport=handler(world.publisher, world.registry), clock=world.clock
-    )
-    with serving(app, free_tcp_port) as served:
-        yield world, served
-    world.registry.close()
+    with serve_hospital(tmp_path, free_tcp_port, anchors=(anchor,)) as served:
+        yield served
 
 
 def _tries_left() -> int:
