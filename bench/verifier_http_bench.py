@@ -119,7 +119,13 @@ def _wait(url: str, process: subprocess.Popen[bytes]) -> None:
     raise RuntimeError("the verifier did not start")
 
 
-def run(*, seconds: float = 10.0, workers: int = 2, pool: int = 15_000) -> dict[str, Any]:
+def run(
+    *,
+    seconds: float = 10.0,
+    workers: int = 2,
+    pool: int = 15_000,
+    database_url: str | None = None,
+) -> dict[str, Any]:
     """Serve, load, measure (see the module)."""
     if shutil.which("wrk") is None:
         return {"skipped": "wrk is not installed (Debian's package wrk)"}
@@ -136,6 +142,7 @@ def run(*, seconds: float = 10.0, workers: int = 2, pool: int = 15_000) -> dict[
         environment = {
             **os.environ,
             "SHIKAKU_DATA_DIR": str(data),
+            **({"SHIKAKU_DATABASE_URL": database_url} if database_url else {}),
             "SHIKAKU_AUDIENCE": AUDIENCE,
             "SHIKAKU_TRUST_REGISTRY": str(trust),
             "SHIKAKU_STATUS_ALLOW": json.dumps([base + "/"]),
@@ -152,7 +159,7 @@ def run(*, seconds: float = 10.0, workers: int = 2, pool: int = 15_000) -> dict[
             url = f"http://127.0.0.1:{port}"
             _wait(url, server)
             # Nonces issued into the service's own nonce database, as POST /challenges does.
-            engine = create_engine(sqlite_url(data, "verifier"))
+            engine = create_engine(database_url or sqlite_url(data, "verifier"))
             nonces = SqlNonceStore(engine)
             sd_jwt, _ = world.sd_jwt()
             bodies = folder / "bodies.jsonl"
@@ -220,9 +227,13 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("bench/results.json"))
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--database-url", help="the verifier's database (default: SQLite in a temporary folder)"
+    )
     args = parser.parse_args()
-    figures = run(seconds=args.seconds, workers=args.workers)
-    merge_section(args.out, "verifier_http", figures)
+    figures = run(seconds=args.seconds, workers=args.workers, database_url=args.database_url)
+    section = "verifier_http" if args.database_url is None else "verifier_http_postgresql"
+    merge_section(args.out, section, figures)
     for name, value in figures.items():
         print(f"{name:40s} {value:>10}")
 
