@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import secrets
 import threading
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Final, Protocol
@@ -190,6 +191,11 @@ class SqlNonceStore:
         self._engine = engine
         self._durable = durable
         self._retries = retries
+        # SQLite takes one writer at a time: within a process, consumers queue on a lock
+        # rather than on the database's (no busy-waiting, no pool exhausted by waiters).
+        self._writer: AbstractContextManager[object] = (
+            threading.Lock() if engine.dialect.name == "sqlite" else nullcontext()
+        )
 
     def issue(self, *, audience: str, purpose: str, ttl: timedelta, now: datetime) -> Nonce:
         issued_at, expires_at = _validity(audience, purpose, ttl, now)
@@ -228,7 +234,8 @@ class SqlNonceStore:
             known = session.execute(sa.select(NONCES.c.value).where(NONCES.c.value == value))
             return known.first() is not None
 
-        claimed = transact(self._engine, work, durable=self._durable, retries=self._retries)
+        with self._writer:
+            claimed = transact(self._engine, work, durable=self._durable, retries=self._retries)
         # The claim is committed before the checks below: a refused nonce stays used up.
         if claimed is True:
             raise NonceError("nonce.reused")
