@@ -15,6 +15,12 @@ packages+=(chromium chromium-driver fonts-noto-cjk)
 packages+=(wrk)
 # The wallet's passphrase prompts are tested in a real terminal, driven through tmux.
 packages+=(tmux)
+# The interop tests run wallets written elsewhere (oid4vc-ts, from npm) under Node.js. A
+# Node.js already on the machine (a distribution's or NodeSource's, npm included) is used as
+# it is; only a machine without npm gets Debian's.
+if ! command -v npm >/dev/null; then
+    packages+=(nodejs npm)
+fi
 
 missing=()
 for pkg in "${packages[@]}"; do

@@ -51,6 +51,7 @@ __all__ = [
     "read_json",
     "read_model",
     "request_body",
+    "service_app",
 ]
 
 M = TypeVar("M", bound=BaseModel)
@@ -310,3 +311,23 @@ def _replay(body: bytes, receive: Receive) -> Receive:
         return {"type": "http.request", "body": body, "more_body": False}
 
     return replay
+
+
+def service_app(
+    *, title: str, summary: str, lifespan: Any, settings: Any, max_body_bytes: int
+) -> FastAPI:
+    """A shikaku service's FastAPI app: OpenAPI at ``/openapi.json`` (no docs pages), the
+    settings on ``app.state``, RFC 9457 problems for every error, bodies capped."""
+    app = FastAPI(
+        title=title,
+        summary=summary,
+        version="0.1.0",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/openapi.json",
+    )
+    app.state.settings = settings
+    install_problem_handlers(app)
+    limit_body_size(app, max_body_bytes)
+    return app

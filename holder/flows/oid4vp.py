@@ -41,13 +41,15 @@ from cryptography.x509.oid import NameOID
 from holder.flows.oid4vci import HttpClient
 from holder.present import present
 from holder.store import StoredCredential
-from vc_core.codecs import b64url_decode, b64url_encode
+from vc_core.codecs import b64url_encode
 from vc_core.errors import ShikakuError, WalletError
 from vc_core.jose.jwe import encrypt_ecdh_es
 from vc_core.jose.jws import parse_jws, verify_jws
 from vc_core.keys import Signer
+from vc_core.sdjwt import parse_sd_jwt
+from vc_core.sdjwt.present import disclosure_paths
 from vc_schemas.policy import disclosure_policy
-from vc_schemas.sd_jwt_vc import qualification_of_vct
+from vc_schemas.sd_jwt_vc import vct_for
 
 __all__ = [
     "Plan",
@@ -195,8 +197,10 @@ def respond(
     """Present ``chosen`` (a KB-JWT by ``key`` over the nonce and ``client_id``; on the My
     Number Card, with its ``chain`` in ``x5c``) and send it; the verifier's answer. The KB-JWT
     is signed before anything is sent: a card that refuses (a wrong PIN) sends nothing."""
-    available = _disclosed_names(chosen.credential.body)
-    disclose = [p for p in chosen.disclose if p.lstrip("/").split("/")[0] in available]
+    # A claim the query may ask for but this holder's register record lacks (no completed
+    # training) is simply not there to disclose.
+    claims = disclosure_paths(parse_sd_jwt(chosen.credential.body)).claims
+    disclose = [p for p in chosen.disclose if p.lstrip("/").split("/")[0] in claims]
     presentation = present(
         chosen.credential.body,
         disclose=disclose,
@@ -263,26 +267,5 @@ def _name_of(leaf: x509.Certificate) -> str:
 
 
 def _vct_of(credential: StoredCredential) -> str | None:
-    try:
-        payload = json.loads(b64url_decode(credential.body.split("~", 1)[0].split(".")[1]))
-    except (ValueError, IndexError, ShikakuError):
-        return None
-    vct = payload.get("vct") if isinstance(payload, dict) else None
-    if isinstance(vct, str) and qualification_of_vct(vct) is not None:
-        return vct
-    return None
-
-
-def _disclosed_names(body: str) -> set[str]:
-    """The claim names the SD-JWT's disclosures can reveal (object members only)."""
-    names = set()
-    for part in body.split("~")[1:]:
-        if not part:
-            continue
-        try:
-            disclosed = json.loads(b64url_decode(part))
-        except (ValueError, ShikakuError):
-            continue
-        if isinstance(disclosed, list) and len(disclosed) == 3 and isinstance(disclosed[1], str):
-            names.add(disclosed[1])
-    return names
+    """The ``vct`` of a stored credential, from the qualification read when it was kept."""
+    return vct_for(credential.qualification) if credential.qualification else None

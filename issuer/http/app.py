@@ -39,7 +39,7 @@ from issuer.instances import open_instances
 from issuer.lifecycle import LifecycleScheduler
 from issuer.oid4vci import Oid4vciIssuer
 from issuer.settings import IssuerSettings
-from service_kit.http import install_problem_handlers, limit_body_size, publish_models
+from service_kit.http import publish_models, service_app
 from vc_core.clock import Clock, system_clock
 from vc_core.keys import Signer
 
@@ -79,19 +79,14 @@ def create_app(
         finally:
             board.close()
 
-    app = FastAPI(
+    app = service_app(
         title="shikaku issuer",
         summary="A qualification board: issue credentials, publish status lists (VC-API).",
-        version="0.1.0",
         lifespan=lifespan,
-        docs_url=None,
-        redoc_url=None,
-        openapi_url="/openapi.json",
+        settings=settings,
+        max_body_bytes=settings.max_body_bytes,
     )
-    app.state.settings = settings
-    install_problem_handlers(app)
     install_auth_handler(app)
-    limit_body_size(app, settings.max_body_bytes)
     app.include_router(issue_router)
     app.include_router(status_router)
     app.include_router(public_router)

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from service_kit.http import install_problem_handlers, limit_body_size, publish_models
+from service_kit.http import publish_models, service_app
 from vc_core.clock import Clock, system_clock
 from verifier.http.models import (
     ChallengeRequest,
@@ -62,18 +62,13 @@ def create_app(
         finally:
             verifier.close()
 
-    app = FastAPI(
+    app = service_app(
         title="shikaku verifier",
         summary="Verify Japanese national qualifications presented as Verifiable Credentials.",
-        version="0.1.0",
         lifespan=lifespan,
-        docs_url=None,
-        redoc_url=None,
-        openapi_url="/openapi.json",
+        settings=settings,
+        max_body_bytes=settings.max_body_bytes,
     )
-    app.state.settings = settings
-    install_problem_handlers(app)
-    limit_body_size(app, settings.max_body_bytes)
     app.include_router(router)
     app.include_router(page_router)
     app.include_router(oid4vp_router)

@@ -32,7 +32,7 @@ from datetime import timedelta, timezone
 from importlib.resources import files
 from typing import Annotated, Any, Final
 
-from fastapi import APIRouter, Depends, Form, Request, UploadFile
+from fastapi import APIRouter, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.concurrency import run_in_threadpool
@@ -42,6 +42,7 @@ from vc_core.jsonio import DEFAULT_LIMITS, decode_utf8, loads
 from vc_schemas.catalogue import default_catalogue
 from vc_schemas.text import Text
 from verifier.explain import Lang, date_text, explain
+from verifier.http.routes import VerifierDep
 from verifier.oid4vp.service import Oid4vpService
 from verifier.policy import VerifyOptions
 from verifier.service import Verifier
@@ -151,14 +152,6 @@ _ENVIRONMENT: Final = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
-
-
-def _verifier(request: Request) -> Verifier:
-    verifier: Verifier = request.app.state.verifier
-    return verifier
-
-
-VerifierDep = Annotated[Verifier, Depends(_verifier)]
 
 
 def _lang(value: str | None) -> Lang:
