@@ -1,5 +1,9 @@
 """``shikaku serve``: run shikaku's HTTP services under uvicorn (ARCHITECTURE.md, cli/serve.py).
 
+``shikaku serve`` alone runs the whole story on this machine (:mod:`cli.site`): the board,
+the hospital's verifier with its page, and an emulated My Number Card, on 127.0.0.1 with the
+files in ``--data-dir`` (``./shikaku-site`` by default), until Ctrl-C. Development only.
+
 ``shikaku serve verifier`` serves the employer's verifier (VC-API, :mod:`verifier.http`) on
 127.0.0.1 by default: put it behind a TLS-terminating proxy before anyone else reaches it.
 Settings come from the options, ``SHIKAKU_*`` variables and ``--config`` (a TOML file), in
@@ -25,9 +29,53 @@ import typer
 __all__ = ["app"]
 
 app = typer.Typer(
-    help="Run shikaku's HTTP services (the issuer and the verifier, speaking VC-API).",
-    no_args_is_help=True,
+    help="Run shikaku's HTTP services: all of them on this machine, or the issuer or the "
+    "verifier alone.",
 )
+
+
+@app.callback(invoke_without_command=True)
+def everything(
+    ctx: typer.Context,
+    *,
+    data_dir: Annotated[
+        Path,
+        typer.Option(
+            "--data-dir",
+            help="The folder everything is kept in (made on first use, reused afterwards).",
+        ),
+    ] = Path("shikaku-site"),
+    issuer_port: Annotated[
+        int, typer.Option(min=0, max=65535, help="The board's port (new folder; 0: any free).")
+    ] = 8100,
+    verifier_port: Annotated[
+        int,
+        typer.Option(min=0, max=65535, help="The hospital's port (new folder; 0: any free)."),
+    ] = 8000,
+) -> None:
+    """Without a command: the board, the hospital's verifier and its page, and an emulated
+    My Number Card, together on 127.0.0.1 on embedded defaults (development only)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    import signal
+    import threading
+
+    from cli.site import NURSE_SUBJECT, prepare_site, serving_site
+
+    site = prepare_site(data_dir, issuer_port=issuer_port, verifier_port=verifier_port)
+    stop = threading.Event()
+    for number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(number, lambda *_: stop.set())
+    with serving_site(site):
+        typer.echo(
+            f"病院の確認ページ / the hospital's page:  {site.verifier_url}/\n"
+            f"資格の登録機関 / the board:              {site.issuer_url}/docs\n"
+            f"エミュレートされたカード / emulated card: {site.card} "
+            f"({NURSE_SUBJECT}, PIN 1234)\n"
+            f"保存先 / files:                          {site.folder}\n"
+            "止めるには Ctrl-C / Ctrl-C stops them."
+        )
+        stop.wait()
 
 
 @app.command("verifier")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from issuer.certificates import board_x5c
 from issuer.identity import Identity, identity_of
@@ -18,7 +19,7 @@ from issuer.keys import open_signer
 from issuer.service import Issuer
 from issuer.settings import IssuerSettings
 from issuer.status import RegistryConfig, StatusRegistry
-from issuer.status.publish import StatusPublisher
+from issuer.status.publish import PublisherConfig, StatusPublisher
 from issuer.store import BoardStore
 from vc_core.clock import Clock, system_clock
 from vc_core.keys import Signer
@@ -113,6 +114,7 @@ def _assemble(settings: IssuerSettings, clock: Clock, signer: Signer) -> Board:
         issuer=identity.did,
         verification_method=identity.verification_method,
         loader=loader,
+        config=PublisherConfig(ttl=timedelta(seconds=settings.status_list_ttl_seconds)),
     )
     issuer = Issuer(
         signer=signer,

@@ -138,6 +138,9 @@ class IssuerSettings(ServiceSettings):
     enrolment_secret: Annotated[SecretStr | None, SECRET] = None
     status_list_size: int = Field(default=131_072, ge=131_072, le=16 * 1024 * 1024)
     status_purposes: tuple[str, ...] = ("revocation", "suspension")
+    #: How long a verifier or a CDN may cache a status list (its ``ttl`` and ``max-age``): a
+    #: suspension reaches employers within this time. Five minutes by default.
+    status_list_ttl_seconds: int = Field(default=300, ge=1, le=86_400)
     max_body_bytes: int = Field(default=DEFAULT_LIMITS.max_bytes, gt=0, le=64 * 1024 * 1024)
     # OpenID4VCI 1.0 (issuer.oid4vci): lifetimes in seconds, the transaction code's shape and
     # tries, the largest batch one credential request may ask for, the ldp_vc cryptosuite.
@@ -148,6 +151,10 @@ class IssuerSettings(ServiceSettings):
     oid4vci_tx_code_attempts: int = Field(default=5, ge=1, le=20)
     oid4vci_batch_size: int = Field(default=10, ge=1, le=100)
     oid4vci_ldp_cryptosuite: Literal["ecdsa-sd-2023", "ecdsa-rdfc-2019"] = "ecdsa-sd-2023"
+    #: Whose keys may hold a credential: ``enrolled`` (only keys the subject enrolled with the
+    #: My Number Card), ``any`` (any ES256 or RS256 key: development and conformance tests
+    #: only). None: ``enrolled``, except in development.
+    oid4vci_holders: Literal["enrolled", "any"] | None = None
     #: How often the lifecycle scheduler applies due suspensions and republishes stale lists.
     lifecycle_tick_seconds: float = Field(default=60.0, gt=0, le=86_400)
     issue_suite: Suite = "ecdsa-rdfc-2019"
@@ -176,6 +183,12 @@ class IssuerSettings(ServiceSettings):
                     "config.secret_placeholder",
                     "api_keys: the development key is a placeholder; make a random key",
                     setting="api_keys",
+                )
+            if self.oid4vci_holders == "any":
+                raise ConfigError(
+                    "config.invalid",
+                    'oid4vci_holders: "any" lets any key hold a licence; only in development',
+                    setting="oid4vci_holders",
                 )
         return self
 

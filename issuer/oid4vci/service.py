@@ -114,8 +114,10 @@ class Oid4vciIssuer:
         self.catalogue = catalogue or default_catalogue()
         if key_proofs is None:
             # Fail closed: outside development only enrolled keys may hold credentials.
-            development = settings.environment == "development"
-            key_proofs = ProofKeyTypes() if development else EnrolledKeys(board.store)
+            holders = settings.oid4vci_holders or (
+                "any" if settings.environment == "development" else "enrolled"
+            )
+            key_proofs = ProofKeyTypes() if holders == "any" else EnrolledKeys(board.store)
         self.key_proofs: KeyProofPolicy = key_proofs
         self.grants = GrantStore(board.store)
         if nonces is None:
