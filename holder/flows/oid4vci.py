@@ -10,9 +10,10 @@ tests), runs the steps of OpenID4VCI 1.0 §3.5:
    the very issuer of the offer), then the authorization server's (RFC 8414 §3.1, naming that
    server): the issuer itself, or the one its ``authorization_servers`` lists — the one the
    offer's grant names, if it names one (§4.1.1), else the first;
-2. the token (§6): the pre-authorized code and the transaction code, under DPoP (RFC 9449)
-   with a key made for this exchange — retried once with the server's ``DPoP-Nonce`` when it
-   answers ``use_dpop_nonce``;
+2. the token (§6): the pre-authorized code and the transaction code; when the server offers
+   DPoP (RFC 9449), under DPoP with a key made for this exchange — the token must then be a
+   DPoP token, and a request is retried once with the server's ``DPoP-Nonce`` when it answers
+   ``use_dpop_nonce`` — else a bearer token;
 3. a ``c_nonce`` from the nonce endpoint (§7);
 4. one credential request per offered configuration (§8), each with a key proof
    (``openid4vci-proof+jwt``, ``aud`` the issuer, ``nonce`` the c_nonce) signed by a **new
@@ -134,7 +135,6 @@ def receive(
     """Run the flow (see the module) and return what was received and checked."""
     if offer.tx_code is not None and not tx_code:
         raise WalletError("wallet.offer_invalid", "this offer needs its transaction code")
-    exchange = _Exchange(client, generate_key("p256"), now)
     metadata = _json_of(
         client.get(well_known(offer.credential_issuer, "openid-credential-issuer")), "metadata"
     )
@@ -146,6 +146,10 @@ def receive(
     )
     if server.get("issuer") != server_id:
         raise WalletError("wallet.offer_invalid", "the server's metadata names another server")
+    # DPoP when the server offers it with an algorithm the wallet signs (RFC 9449 §5.1).
+    offered = server.get("dpop_signing_alg_values_supported")
+    dpop = isinstance(offered, list) and "ES256" in offered
+    exchange = _Exchange(client, generate_key("p256") if dpop else None, now)
     token_url, nonce_url, credential_url = (
         server.get("token_endpoint"),
         metadata.get("nonce_endpoint"),
@@ -160,6 +164,11 @@ def receive(
     access = token.get("access_token")
     if not isinstance(access, str):
         raise WalletError("wallet.offer_refused", "the issuer gave no access token")
+    # A token asked for under DPoP must be bound to its key; without DPoP it is a bearer token
+    # (RFC 9449 §5, RFC 6749 §7.1).
+    kind = str(token.get("token_type", "")).lower()
+    if kind != ("dpop" if dpop else "bearer"):
+        raise WalletError("wallet.offer_refused", f"the token is of type {kind[:20]!r}")
     received = []
     for configuration in offer.configuration_ids:
         key = make_key()
@@ -244,9 +253,12 @@ def _authorization_server(offer: Offer, metadata: Mapping[str, Any]) -> str:
 
 
 class _Exchange:
-    """DPoP (RFC 9449) for one exchange: the key, and the nonce the server last gave."""
+    """DPoP (RFC 9449) for one exchange: the key, and the nonce the server last gave; without
+    a key, a bearer token and no proofs."""
 
-    def __init__(self, client: HttpClient, key: SoftwareKey, now: Callable[[], float]) -> None:
+    def __init__(
+        self, client: HttpClient, key: SoftwareKey | None, now: Callable[[], float]
+    ) -> None:
         self.client, self.key, self.now = client, key, now
         self.nonce: str | None = None
 
@@ -256,7 +268,7 @@ class _Exchange:
             self.nonce = nonce
         return response
 
-    def proof(self, url: str, access_token: str | None) -> str:
+    def proof(self, key: SoftwareKey, url: str, access_token: str | None) -> str:
         claims: dict[str, Any] = {
             "jti": secrets.token_urlsafe(16),
             "htm": "POST",
@@ -268,13 +280,16 @@ class _Exchange:
         if access_token is not None:
             digest = hashlib.sha256(access_token.encode()).digest()
             claims["ath"] = b64url_encode(digest)
-        header = {"typ": "dpop+jwt", "jwk": public_jwk(self.key.public_key)}
-        return sign_jws(header, claims, self.key)
+        header = {"typ": "dpop+jwt", "jwk": public_jwk(key.public_key)}
+        return sign_jws(header, claims, key)
 
     def post(self, url: str, *, access_token: str | None = None, **kwargs: Any) -> Any:
+        if self.key is None:
+            bearer = {} if access_token is None else {"Authorization": f"Bearer {access_token}"}
+            return self.client.post(url, headers=bearer, **kwargs)
         response = None
         for _ in (1, 2):
-            headers = {"DPoP": self.proof(url, access_token)}
+            headers = {"DPoP": self.proof(self.key, url, access_token)}
             if access_token is not None:
                 headers["Authorization"] = f"DPoP {access_token}"
             response = self.remember(self.client.post(url, headers=headers, **kwargs))

@@ -178,3 +178,26 @@ def test_metadata_lives_between_the_host_and_the_path() -> None:
     assert well_known("https://board.example.jp/tenant/a/", "oauth-authorization-server") == (
         "https://board.example.jp/.well-known/oauth-authorization-server/tenant/a"
     )
+
+
+def test_a_token_asked_for_under_dpop_that_comes_back_a_bearer_token_is_refused(
+    board: Setup,
+) -> None:
+    """RFC 9449 §5: a token asked for with a DPoP proof is bound to its key; a bearer token in
+    its place (a downgrade) is not used."""
+    created = board.service.create_offer(SUBJECT, [SD_JWT])
+    offer = parse_offer(created.by_value, board.client)
+
+    class Downgrading:
+        def __init__(self) -> None:
+            self.get = board.client.get
+
+        def post(self, url: str, **kwargs: Any) -> Any:
+            answer = board.client.post(url, **kwargs)
+            if not url.endswith("/oid4vci/token") or answer.status_code != 200:
+                return answer
+            return httpx.Response(200, json={**answer.json(), "token_type": "Bearer"})
+
+    with pytest.raises(WalletError) as raised:
+        receive(offer, Downgrading(), tx_code=created.tx_code, now=lambda: _now(board))
+    assert raised.value.code == "wallet.offer_refused" and "bearer" in raised.value.message

@@ -15,7 +15,7 @@
 //
 // Input: one JSON object on stdin's first line:
 //   {"certificate": PEM path, "key": PEM path, "vct": ..., "claims": {...}, "tx_code": "123456",
-//    "sd": ["claim", ...], "wrong_cnf": false}
+//    "sd": ["claim", ...], "wrong_cnf": false, "dpop": true}
 // Output: one JSON line once listening: {"base", "offer", "offer_by_reference", "tx_code"}.
 // GET /test/events answers what happened, for the test to see. The process ends when stdin
 // closes.
@@ -97,7 +97,7 @@ const authorizationServerMetadata = authorizationServer.createAuthorizationServe
   issuer: asIssuer,
   token_endpoint: `${asIssuer}/token`,
   jwks_uri: `${asIssuer}/jwks`,
-  dpop_signing_alg_values_supported: ["ES256"],
+  ...(config.dpop === false ? {} : { dpop_signing_alg_values_supported: ["ES256"] }),
   grant_types_supported: [preAuthorizedCodeGrantIdentifier],
   "pre-authorized_grant_anonymous_access_supported": true,
 });
@@ -217,7 +217,7 @@ async function token(req, text) {
     request,
     expectedPreAuthorizedCode: preAuthorizedCode,
     expectedTxCode: config.tx_code,
-    dpop: { required: true, allowedSigningAlgs: ["ES256"], ...parsed.dpop },
+    dpop: { required: config.dpop !== false, allowedSigningAlgs: ["ES256"], ...parsed.dpop },
   });
   codeUsed = true;
   const response = await authorizationServer.createAccessTokenResponse({
@@ -238,7 +238,7 @@ async function credential(req, text) {
     authorizationServers: [authorizationServerMetadata],
     request,
     resourceServer: base,
-    allowedAuthenticationSchemes: ["DPoP"],
+    allowedAuthenticationSchemes: [config.dpop === false ? "Bearer" : "DPoP"],
   });
   const parsed = issuer.parseCredentialRequest({ issuerMetadata, credentialRequest: JSON.parse(text) });
   const jwts = parsed.proofs?.jwt ?? [];

@@ -183,6 +183,24 @@ def test_the_wallet_receives_from_a_third_party_issuer(
     assert f"{issuer['base']}#sd-jwt-1" in run.text
 
 
+def test_from_an_issuer_that_offers_no_dpop_the_wallet_takes_a_bearer_token(
+    ready: Wallet, programs: Path, tls: Tls
+) -> None:
+    """DPoP only when the server offers it (RFC 9449 §5.1): the library's authorization server
+    without ``dpop_signing_alg_values_supported`` issues a bearer token, which its resource
+    server alone accepts."""
+    with node_issuer(programs, tls, dpop=False) as issuer:
+        run = receive(ready, issuer["offer"])
+        events = observed(issuer, "/test/events", tls)
+    assert run.code == 0, run.text
+    (token,) = [e for e in events if e["what"] == "token"]
+    (issued,) = [e for e in events if e["what"] == "credential"]
+    assert token["token_type"] == "Bearer" and token["dpop_jwk"] is None
+    assert issued["scheme"] == "Bearer"
+    (stored,) = WalletStore.open(ready.path, PASS).credentials()
+    assert stored.body == issued["credential"]
+
+
 def test_a_wrong_transaction_code_is_refused_by_the_third_party_issuer(
     ready: Wallet, programs: Path, tls: Tls
 ) -> None:
