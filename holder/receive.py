@@ -21,6 +21,11 @@ credential) and adds it to her wallet (``shikaku wallet add``). Before it is sto
   cannot be resolved offline (a did:web) leaves the check *not made*, and :class:`Received`
   says so: the wallet never claims a check it did not make. Trust in the issuer and the
   licence's status are the employer's checks (``shikaku vc verify``), not made here.
+- a JWS whose ``iss`` is a URL and whose ``kid`` is no DID names a key of the issuer's JWT VC
+  Issuer Metadata (draft-ietf-oauth-sd-jwt-vc §5). The caller that is online anyway (the
+  OpenID4VCI flow) passes ``issuer_metadata``, which fetches it; the key with that ``kid`` in
+  metadata whose ``issuer`` is ``iss`` must verify the signature. Offline, the check is not
+  made.
 
 :func:`document_of` turns a stored body back into a W3C-shaped credential for display, SD-JWT
 disclosures decoded. Nothing here touches the network or the store.
@@ -41,12 +46,12 @@ from vc_core.errors import ShikakuError, TrustError, WalletError
 from vc_core.formats import Format, detect_format
 from vc_core.jose.jws import Jws, parse_jws, verify_jws
 from vc_core.jsonio import loads
-from vc_core.keys import jwk_thumbprint, public_jwk
+from vc_core.keys import jwk_thumbprint, public_jwk, public_key_from_jwk
 from vc_core.sdjwt import did_issuer_key, parse_sd_jwt, process_disclosures
 from vc_schemas.registry import loader as schemas_loader
 from vc_schemas.sd_jwt_vc import JWT_CLAIMS, qualification_of_vct
 
-__all__ = ["Binding", "Received", "SignatureCheck", "document_of", "examine"]
+__all__ = ["Binding", "IssuerMetadata", "Received", "SignatureCheck", "document_of", "examine"]
 
 _CREDENTIAL_FORMS: Final = frozenset(
     {Format.LDP_VC, Format.VC_JWT, Format.VC_SD_JWT, Format.DC_SD_JWT}
@@ -59,13 +64,16 @@ _CANNOT_CHECK: Final = frozenset(
 _CANNOT_CHECK_FAMILIES: Final = ("loader.",)
 
 Outcome = Literal["verified", "key_unbound", "not_checked"]
+#: Fetches an issuer's JWT VC Issuer Metadata (``jwks`` inlined), or None when it cannot.
+IssuerMetadata = Callable[[str], Mapping[str, Any] | None]
 
 
 @dataclass(frozen=True)
 class SignatureCheck:
     """What the wallet checked of the issuer's signature.
 
-    ``verified``: the signature verifies with a key the issuer's own DID names. ``key_unbound``:
+    ``verified``: the signature verifies with a key the issuer's own DID names (or, at receipt,
+    its own JWT VC Issuer Metadata, fetched from its host). ``key_unbound``:
     the signature verifies with ``key``, but the issuer (a did:web, a URL) cannot be tied to
     that key offline. ``not_checked``: no check was made; ``code`` says why.
     """
@@ -100,7 +108,7 @@ class Received:
     document: dict[str, Any]
 
 
-def examine(text: str) -> Received:
+def examine(text: str, *, issuer_metadata: IssuerMetadata | None = None) -> Received:
     """Read a received credential file (see the module); raises when it is no credential or
     its signature or disclosures fail."""
     body = text.strip()
@@ -116,7 +124,7 @@ def examine(text: str) -> Received:
         binding = _subject_binding(document)
     else:
         jws, document, binding = _jose(body, form)
-        signature = _check_jws(jws)
+        signature = _check_jws(jws, issuer_metadata)
     issuer, issuer_name = _issuer(document)
     return Received(
         body=body,
@@ -283,7 +291,7 @@ def _check_di(document: Mapping[str, Any]) -> SignatureCheck:
     return _attempt(check, _issuer(document)[0])
 
 
-def _check_jws(jws: Jws) -> SignatureCheck:
+def _check_jws(jws: Jws, issuer_metadata: IssuerMetadata | None) -> SignatureCheck:
     def check() -> tuple[str, str | None]:
         resolved = did_issuer_key(jws)
         verify_jws(jws, resolved.key)
@@ -292,4 +300,27 @@ def _check_jws(jws: Jws) -> SignatureCheck:
     issuer = jws.payload.get("iss", jws.payload.get("issuer"))
     if isinstance(issuer, Mapping):
         issuer = issuer.get("id")
+    kid = jws.header.get("kid")
+    url_issuer = isinstance(issuer, str) and issuer.startswith(("https://", "http://"))
+    if isinstance(kid, str) and not kid.startswith("did:") and url_issuer:
+        return _check_by_metadata(jws, str(issuer), kid, issuer_metadata)
     return _attempt(check, issuer if isinstance(issuer, str) else None)
+
+
+def _check_by_metadata(
+    jws: Jws, issuer: str, kid: str, issuer_metadata: IssuerMetadata | None
+) -> SignatureCheck:
+    """The ``kid`` key of the issuer's JWT VC Issuer Metadata (draft-ietf-oauth-sd-jwt-vc §5),
+    when it can be had; a key it does not list, or a signature it does not verify, refuses."""
+    metadata = issuer_metadata(issuer) if issuer_metadata is not None else None
+    if metadata is None:
+        return SignatureCheck("not_checked", code="jose.key_unresolved")
+    if metadata.get("issuer") != issuer:
+        raise TrustError("trust.key_mismatch", f"the metadata is not {issuer[:60]}'s")
+    jwks = metadata.get("jwks")
+    keys = jwks.get("keys") if isinstance(jwks, Mapping) else None
+    found = [k for k in keys if isinstance(k, Mapping) and k.get("kid") == kid] if keys else []
+    if len(found) != 1:
+        raise TrustError("trust.key_mismatch", f"{issuer[:60]} publishes no key {kid[:40]}")
+    verify_jws(jws, public_key_from_jwk(dict(found[0])))
+    return SignatureCheck("verified", key=f"{issuer}#{kid}")

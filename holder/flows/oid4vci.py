@@ -6,10 +6,14 @@ HTTP client the caller injects (``httpx.Client`` in the CLI, the apps' ``TestCli
 tests), runs the steps of OpenID4VCI 1.0 §3.5:
 
 1. the offer (by value, or fetched by its ``credential_offer_uri``) and the issuer's metadata
-   (``/.well-known/openid-credential-issuer`` and the authorization server's);
-2. the token (§6): the pre-authorized code and the transaction code, under DPoP (RFC 9449)
-   with a key made for this exchange — retried once with the server's ``DPoP-Nonce`` when it
-   answers ``use_dpop_nonce``;
+   (``/.well-known/openid-credential-issuer`` between its host and its path, §12.2.2, naming
+   the very issuer of the offer), then the authorization server's (RFC 8414 §3.1, naming that
+   server): the issuer itself, or the one its ``authorization_servers`` lists — the one the
+   offer's grant names, if it names one (§4.1.1), else the first;
+2. the token (§6): the pre-authorized code and the transaction code; when the server offers
+   DPoP (RFC 9449), under DPoP with a key made for this exchange — the token must then be a
+   DPoP token, and a request is retried once with the server's ``DPoP-Nonce`` when it answers
+   ``use_dpop_nonce`` — else a bearer token;
 3. a ``c_nonce`` from the nonce endpoint (§7);
 4. one credential request per offered configuration (§8), each with a key proof
    (``openid4vci-proof+jwt``, ``aud`` the issuer, ``nonce`` the c_nonce) signed by a **new
@@ -17,8 +21,10 @@ tests), runs the steps of OpenID4VCI 1.0 §3.5:
    ``invalid_nonce`` answer is retried once with a fresh c_nonce.
 
 What comes back is checked before anything is kept (:func:`holder.receive.examine`): a form
-the wallet knows, the issuer's signature where it can be checked on this machine, and a
-holder binding that names the very key the wallet made for it. A credential bound to another
+the wallet knows, the issuer's signature — checked on this machine, or, for an issuer that is a
+URL and names its key by a plain ``kid``, with the key of its JWT VC Issuer Metadata
+(draft-ietf-oauth-sd-jwt-vc §5) fetched over https — and a holder binding that names the very
+key the wallet made for it. A credential bound to another
 key is refused (``wallet.key_mismatch``). The wallet's keys never leave this process except
 inside the encrypted store. The transaction code is never logged or kept.
 """
@@ -40,7 +46,7 @@ from vc_core.errors import WalletError
 from vc_core.jose.jws import sign_jws
 from vc_core.keys import SoftwareKey, generate_key, jwk_thumbprint, public_jwk
 
-__all__ = ["HttpClient", "Offer", "ReceivedCredential", "parse_offer", "receive"]
+__all__ = ["HttpClient", "Offer", "ReceivedCredential", "parse_offer", "receive", "well_known"]
 
 PRE_AUTHORIZED: Final = "urn:ietf:params:oauth:grant-type:pre-authorized_code"
 _OFFER_SCHEMES: Final = ("openid-credential-offer://", "https://", "http://")
@@ -66,6 +72,7 @@ class Offer:
     configuration_ids: tuple[str, ...]
     pre_authorized_code: str
     tx_code: Mapping[str, Any] | None
+    authorization_server: str | None = None
 
     def __repr__(self) -> str:  # The code is a bearer secret: never shown.
         return f"Offer({self.credential_issuer}, {list(self.configuration_ids)})"
@@ -90,7 +97,7 @@ def parse_offer(text: str, client: HttpClient) -> Offer:
         offer = _json_object(query["credential_offer"][0], "the offer")
     elif "credential_offer_uri" in query:
         uri = query["credential_offer_uri"][0]
-        if not uri.startswith("https://") and urlsplit(uri).hostname not in _LOOPBACK:
+        if not _secure(uri):
             raise WalletError("wallet.offer_invalid", "an offer is fetched over https only")
         offer = _json_of(client.get(uri), "the offer")
     else:
@@ -107,12 +114,13 @@ def parse_offer(text: str, client: HttpClient) -> Offer:
         or not isinstance(grant.get("pre-authorized_code"), str)
     ):
         raise WalletError("wallet.offer_invalid", "the offer is not a pre-authorized code offer")
-    tx_code = grant.get("tx_code")
+    tx_code, server = grant.get("tx_code"), grant.get("authorization_server")
     return Offer(
         issuer,
         tuple(ids),
         grant["pre-authorized_code"],
         tx_code if isinstance(tx_code, Mapping) else None,
+        server if isinstance(server, str) else None,
     )
 
 
@@ -127,10 +135,21 @@ def receive(
     """Run the flow (see the module) and return what was received and checked."""
     if offer.tx_code is not None and not tx_code:
         raise WalletError("wallet.offer_invalid", "this offer needs its transaction code")
-    exchange = _Exchange(client, generate_key("p256"), now)
-    issuer = offer.credential_issuer.rstrip("/")
-    metadata = _json_of(client.get(f"{issuer}/.well-known/openid-credential-issuer"), "metadata")
-    server = _json_of(client.get(f"{issuer}/.well-known/oauth-authorization-server"), "metadata")
+    metadata = _json_of(
+        client.get(well_known(offer.credential_issuer, "openid-credential-issuer")), "metadata"
+    )
+    if metadata.get("credential_issuer") != offer.credential_issuer:
+        raise WalletError("wallet.offer_invalid", "the issuer's metadata names another issuer")
+    server_id = _authorization_server(offer, metadata)
+    server = _json_of(
+        client.get(well_known(server_id, "oauth-authorization-server")), "the server's metadata"
+    )
+    if server.get("issuer") != server_id:
+        raise WalletError("wallet.offer_invalid", "the server's metadata names another server")
+    # DPoP when the server offers it with an algorithm the wallet signs (RFC 9449 §5.1).
+    offered = server.get("dpop_signing_alg_values_supported")
+    dpop = isinstance(offered, list) and "ES256" in offered
+    exchange = _Exchange(client, generate_key("p256") if dpop else None, now)
     token_url, nonce_url, credential_url = (
         server.get("token_endpoint"),
         metadata.get("nonce_endpoint"),
@@ -145,6 +164,11 @@ def receive(
     access = token.get("access_token")
     if not isinstance(access, str):
         raise WalletError("wallet.offer_refused", "the issuer gave no access token")
+    # A token asked for under DPoP must be bound to its key; without DPoP it is a bearer token
+    # (RFC 9449 §5, RFC 6749 §7.1).
+    kind = str(token.get("token_type", "")).lower()
+    if kind != ("dpop" if dpop else "bearer"):
+        raise WalletError("wallet.offer_refused", f"the token is of type {kind[:20]!r}")
     received = []
     for configuration in offer.configuration_ids:
         key = make_key()
@@ -168,7 +192,7 @@ def receive(
             raise WalletError("wallet.offer_refused", "the issuer sent no single credential")
         credential = items[0].get("credential") if isinstance(items[0], Mapping) else None
         text = credential if isinstance(credential, str) else json.dumps(credential)
-        checked = examine(text)
+        checked = examine(text, issuer_metadata=lambda iss: _jwt_vc_issuer(client, iss))
         _check_bound(checked, key)
         received.append(ReceivedCredential(checked, key, configuration))
     return received
@@ -177,10 +201,64 @@ def receive(
 _LOOPBACK: Final = ("127.0.0.1", "localhost", "::1")
 
 
-class _Exchange:
-    """DPoP (RFC 9449) for one exchange: the key, and the nonce the server last gave."""
+def _secure(url: str) -> bool:
+    """Over https, or over http to this very machine only."""
+    return url.startswith("https://") or (
+        url.startswith("http://") and urlsplit(url).hostname in _LOOPBACK
+    )
 
-    def __init__(self, client: HttpClient, key: SoftwareKey, now: Callable[[], float]) -> None:
+
+def _jwt_vc_issuer(client: HttpClient, issuer: str) -> Mapping[str, Any] | None:
+    """The JWT VC Issuer Metadata of ``issuer`` (draft-ietf-oauth-sd-jwt-vc §5), its
+    ``jwks_uri`` read when it carries no ``jwks``; None when it cannot be had securely (the
+    signature check is then reported as not made)."""
+    if not _secure(issuer):
+        return None
+    metadata = _json_or_none(client.get(well_known(issuer, "jwt-vc-issuer")))
+    uri = metadata.get("jwks_uri") if metadata is not None else None
+    if metadata is not None and "jwks" not in metadata and isinstance(uri, str):
+        jwks = _json_or_none(client.get(uri)) if _secure(uri) else None
+        metadata = None if jwks is None else {**metadata, "jwks": jwks}
+    return metadata
+
+
+def _json_or_none(response: Any) -> dict[str, Any] | None:
+    try:
+        return _json_of(response, "metadata")
+    except WalletError:
+        return None
+
+
+def well_known(identifier: str, name: str) -> str:
+    """Where the metadata of ``identifier`` is: ``/.well-known/<name>`` between its host and its
+    path (RFC 8414 §3.1, OpenID4VCI 1.0 §12.2.2)."""
+    parts = urlsplit(identifier)
+    return f"{parts.scheme}://{parts.netloc}/.well-known/{name}{parts.path.rstrip('/')}"
+
+
+def _authorization_server(offer: Offer, metadata: Mapping[str, Any]) -> str:
+    """The authorization server of the pre-authorized code: the credential issuer itself, or
+    one its metadata lists in ``authorization_servers`` — the one the offer names when it
+    names one (OpenID4VCI 1.0 §4.1.1, §12.2.4)."""
+    listed = metadata.get("authorization_servers")
+    if listed is None:
+        return offer.credential_issuer
+    if not isinstance(listed, list) or not listed or not all(isinstance(s, str) for s in listed):
+        raise WalletError("wallet.offer_invalid", "authorization_servers is not a list of URLs")
+    if offer.authorization_server is None:
+        return str(listed[0])
+    if offer.authorization_server not in listed:
+        raise WalletError("wallet.offer_invalid", "the offer names a server the issuer does not")
+    return offer.authorization_server
+
+
+class _Exchange:
+    """DPoP (RFC 9449) for one exchange: the key, and the nonce the server last gave; without
+    a key, a bearer token and no proofs."""
+
+    def __init__(
+        self, client: HttpClient, key: SoftwareKey | None, now: Callable[[], float]
+    ) -> None:
         self.client, self.key, self.now = client, key, now
         self.nonce: str | None = None
 
@@ -190,7 +268,7 @@ class _Exchange:
             self.nonce = nonce
         return response
 
-    def proof(self, url: str, access_token: str | None) -> str:
+    def proof(self, key: SoftwareKey, url: str, access_token: str | None) -> str:
         claims: dict[str, Any] = {
             "jti": secrets.token_urlsafe(16),
             "htm": "POST",
@@ -202,13 +280,16 @@ class _Exchange:
         if access_token is not None:
             digest = hashlib.sha256(access_token.encode()).digest()
             claims["ath"] = b64url_encode(digest)
-        header = {"typ": "dpop+jwt", "jwk": public_jwk(self.key.public_key)}
-        return sign_jws(header, claims, self.key)
+        header = {"typ": "dpop+jwt", "jwk": public_jwk(key.public_key)}
+        return sign_jws(header, claims, key)
 
     def post(self, url: str, *, access_token: str | None = None, **kwargs: Any) -> Any:
+        if self.key is None:
+            bearer = {} if access_token is None else {"Authorization": f"Bearer {access_token}"}
+            return self.client.post(url, headers=bearer, **kwargs)
         response = None
         for _ in (1, 2):
-            headers = {"DPoP": self.proof(url, access_token)}
+            headers = {"DPoP": self.proof(self.key, url, access_token)}
             if access_token is not None:
                 headers["Authorization"] = f"DPoP {access_token}"
             response = self.remember(self.client.post(url, headers=headers, **kwargs))

@@ -43,7 +43,7 @@ from holder.present import present
 from holder.store import StoredCredential
 from vc_core.codecs import b64url_encode
 from vc_core.errors import ShikakuError, WalletError
-from vc_core.jose.jwe import encrypt_ecdh_es
+from vc_core.jose.jwe import KEY_BITS, encrypt_ecdh_es
 from vc_core.jose.jws import parse_jws, verify_jws
 from vc_core.keys import Signer
 from vc_core.sdjwt import parse_sd_jwt
@@ -78,6 +78,7 @@ class Request:
     state: str | None
     dcql_query: Mapping[str, Any]
     encryption_jwk: Mapping[str, Any] | None
+    encryption_enc: str = "A128GCM"
 
 
 @dataclass(frozen=True)
@@ -134,10 +135,17 @@ def fetch_request(
         raise WalletError(
             "wallet.request_invalid", f"response_mode {str(mode)[:30]!r} is not offered"
         )
-    keys = (claims.get("client_metadata") or {}).get("jwks", {}).get("keys", [])
-    key = next((k for k in keys if isinstance(k, Mapping) and k.get("kty") == "EC"), None)
+    metadata = claims.get("client_metadata") or {}
+    keys = metadata.get("jwks", {}).get("keys", [])
+    key = next((k for k in keys if isinstance(k, Mapping) and _for_ecdh_es(k)), None)
     if mode == "direct_post.jwt" and key is None:
         raise WalletError("wallet.request_invalid", "an encrypted answer needs the verifier's key")
+    # The content encryption is one the verifier lists, A128GCM when it lists none
+    # (OpenID4VP 1.0 §5.1, encrypted_response_enc_values_supported).
+    offered = metadata.get("encrypted_response_enc_values_supported", ["A128GCM"])
+    enc = next((e for e in offered if e in KEY_BITS), None) if isinstance(offered, list) else None
+    if mode == "direct_post.jwt" and enc is None:
+        raise WalletError("wallet.request_invalid", "the verifier offers no encryption we make")
     if not isinstance(claims.get("nonce"), str) or not isinstance(
         claims.get("dcql_query"), Mapping
     ):
@@ -151,6 +159,7 @@ def fetch_request(
         state=claims.get("state") if isinstance(claims.get("state"), str) else None,
         dcql_query=claims["dcql_query"],
         encryption_jwk=key,
+        encryption_enc=enc or "A128GCM",
     )
 
 
@@ -216,7 +225,8 @@ def respond(
         payload: dict[str, Any] = {"vp_token": vp_token}
         if request.state is not None:
             payload["state"] = request.state
-        form = {"response": encrypt_ecdh_es(payload, request.encryption_jwk)}
+        jwe = encrypt_ecdh_es(payload, request.encryption_jwk, enc=request.encryption_enc)
+        form = {"response": jwe}
     else:
         form = {"vp_token": json.dumps(vp_token)}
         if request.state is not None:
@@ -256,6 +266,15 @@ def check_identity(client_id: str, response_uri: str, leaf: x509.Certificate) ->
             raise WalletError("wallet.verifier_mismatch", "the certificate is not the one named")
         return
     raise WalletError("wallet.request_invalid", f"client_id prefix {prefix[:20]!r} is not accepted")
+
+
+def _for_ecdh_es(jwk: Mapping[str, Any]) -> bool:
+    """An EC key for ECDH-ES encryption (its ``alg`` and ``use``, when it says them)."""
+    return (
+        jwk.get("kty") == "EC"
+        and jwk.get("alg", "ECDH-ES") == "ECDH-ES"
+        and jwk.get("use", "enc") == "enc"
+    )
 
 
 def _name_of(leaf: x509.Certificate) -> str:

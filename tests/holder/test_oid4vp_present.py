@@ -8,10 +8,14 @@ more, and answers in both response modes; the verifier's verdict is 有効.
 
 from __future__ import annotations
 
+import base64
+import time
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
+from cryptography.hazmat.primitives import serialization
 from starlette.testclient import TestClient
 
 from holder.flows.oid4vp import check_identity, fetch_request, leaf_of, match, respond
@@ -19,6 +23,9 @@ from holder.store import KdfParams, WalletStore
 from tests.verifier.oid4vp.conftest import ask, client, settings, verdict, world
 from tests.verifier.world import World
 from vc_core.errors import WalletError
+from vc_core.jose.jws import sign_jws
+from vc_core.keys import generate_key, public_jwk
+from verifier.oid4vp.identity import development_identity
 
 __all__ = ["client", "settings", "world"]
 
@@ -106,3 +113,60 @@ def test_a_verifier_whose_certificate_does_not_match_its_response_uri_is_refused
     with pytest.raises(WalletError) as raised:
         check_identity("x509_hash:AAAA", asked.request["response_uri"], leaf)
     assert raised.value.code == "wallet.verifier_mismatch"
+
+
+def _foreign_request(tmp_path: Path, now: float, enc_values: list[str] | None) -> httpx.Client:
+    """Another verifier's signed request for an encrypted answer, listing ``enc_values`` (or
+    nothing), served over httpx's own mock transport."""
+    identity = development_identity(tmp_path / "foreign", "localhost")
+    der = identity.chain[0].public_bytes(serialization.Encoding.DER)
+    metadata: dict[str, Any] = {
+        "jwks": {"keys": [{**public_jwk(generate_key("p256").public_key), "kid": "k"}]}
+    }
+    if enc_values is not None:
+        metadata["encrypted_response_enc_values_supported"] = enc_values
+    claims = {
+        "client_id": "x509_san_dns:localhost",
+        "response_uri": "https://localhost/response",
+        "response_mode": "direct_post.jwt",
+        "response_type": "vp_token",
+        "nonce": "n-1",
+        "dcql_query": {"credentials": []},
+        "client_metadata": metadata,
+        "iat": int(now),
+        "exp": int(now) + 300,
+    }
+    header = {"typ": "oauth-authz-req+jwt", "x5c": [base64.b64encode(der).decode()]}
+    signed = sign_jws(header, claims, identity.key)
+    return httpx.Client(transport=httpx.MockTransport(lambda _: httpx.Response(200, text=signed)))
+
+
+_FOREIGN_LINK = (
+    "openid4vp://?client_id=x509_san_dns%3Alocalhost&request_uri=https%3A%2F%2Flocalhost%2Fr"
+)
+
+
+@pytest.mark.parametrize(
+    ("offered", "used"),
+    [(None, "A128GCM"), (["A256GCM"], "A256GCM"), (["A256GCM", "A128GCM"], "A256GCM")],
+)
+def test_the_answer_is_encrypted_with_a_content_encryption_the_verifier_lists(
+    tmp_path: Path, offered: list[str] | None, used: str
+) -> None:
+    """OpenID4VP 1.0 §5.1: ``encrypted_response_enc_values_supported``, A128GCM by default."""
+    now = time.time()
+    with _foreign_request(tmp_path, now, offered) as foreign:
+        request = fetch_request(_FOREIGN_LINK, foreign, now=lambda: now)
+    assert request.encryption_enc == used
+
+
+def test_a_verifier_listing_no_content_encryption_the_wallet_makes_is_refused(
+    tmp_path: Path,
+) -> None:
+    now = time.time()
+    with (
+        _foreign_request(tmp_path, now, ["A192GCM"]) as foreign,
+        pytest.raises(WalletError) as raised,
+    ):
+        fetch_request(_FOREIGN_LINK, foreign, now=lambda: now)
+    assert raised.value.code == "wallet.request_invalid"

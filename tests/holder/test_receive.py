@@ -150,3 +150,55 @@ def test_any_change_to_an_sd_jwt_is_refused_or_changes_nothing(at: int, char: st
         assert received.signature.code is not None
     else:
         assert received.document == _ORIGINAL and received.signature.outcome == "verified"
+
+
+_HTTPS_ISSUER = "https://kangoshi.mhlw.example.jp"
+
+
+def _metadata_signed(signer: Any = BOARD, kid: str = "board-1") -> str:
+    """A dc+sd-jwt whose issuer is a URL and whose kid names a key of its JWT VC Issuer
+    Metadata (draft-ietf-oauth-sd-jwt-vc §5), as an issuer other than shikaku makes them."""
+    payload = {"iss": _HTTPS_ISSUER, "vct": vct_for("kangoshi"), "iat": 1_780_000_000}
+    return sign_jws({"typ": "dc+sd-jwt", "kid": kid}, payload, signer) + "~"
+
+
+def _metadata(issuer: str = _HTTPS_ISSUER) -> dict[str, Any]:
+    return {
+        "issuer": issuer,
+        "jwks": {"keys": [{**public_jwk(BOARD.public_key), "kid": "board-1"}]},
+    }
+
+
+def test_a_url_issuers_key_is_read_from_its_metadata_when_the_caller_can_fetch_it() -> None:
+    asked: list[str] = []
+
+    def fetch(issuer: str) -> dict[str, Any]:
+        asked.append(issuer)
+        return _metadata()
+
+    received = examine(_metadata_signed(), issuer_metadata=fetch)
+    assert asked == [_HTTPS_ISSUER]
+    assert received.signature.outcome == "verified"
+    assert received.signature.key == f"{_HTTPS_ISSUER}#board-1"
+    # Offline (a file added by hand, a credential shown again), the check is not made.
+    offline = examine(_metadata_signed())
+    assert offline.signature.outcome == "not_checked"
+    assert offline.signature.code == "jose.key_unresolved"
+    unreachable = examine(_metadata_signed(), issuer_metadata=lambda _: None)
+    assert unreachable.signature.outcome == "not_checked"
+
+
+@pytest.mark.parametrize(
+    ("token", "metadata"),
+    [
+        (_metadata_signed(signer=generate_key("p256")), _metadata()),  # another key signed
+        (_metadata_signed(kid="board-2"), _metadata()),  # a key the issuer does not publish
+        (_metadata_signed(), _metadata("https://other.example.jp")),  # another's metadata
+    ],
+)
+def test_a_signature_the_issuers_metadata_does_not_bear_out_is_refused(
+    token: str, metadata: dict[str, Any]
+) -> None:
+    with pytest.raises(ShikakuError) as raised:
+        examine(token, issuer_metadata=lambda _: metadata)
+    assert raised.value.code in ("jose.signature_invalid", "trust.key_mismatch")

@@ -9,8 +9,9 @@ with the transaction code under DPoP (retrying on ``use_dpop_nonce``), asks the 
 loopback port with a certificate from a test CA that Node is told to trust
 (``NODE_EXTRA_CA_CERTS``).
 
-The npm packages are installed at test time into ``.venv/interop-node`` (never committed); the
-test skips, saying why, when node or npm is absent or the registry cannot be reached.
+The npm packages (pinned in this folder's ``package.json``) are installed at test time by
+:mod:`tests.interop.node` (never committed); the test skips, saying why, when node or npm is
+absent or the registry cannot be reached.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from __future__ import annotations
 import ipaddress
 import json
 import os
-import shutil
 import socket
 import subprocess
 import threading
@@ -39,6 +39,7 @@ from cryptography.x509.oid import NameOID
 from issuer.board import open_board
 from issuer.oid4vci import Oid4vciIssuer
 from issuer.settings import IssuerSettings
+from tests.interop.node import install
 from tests.issuer.oid4vci.conftest import CREDENTIAL_CHECKS, LDP, RECORD, SD_JWT, SUBJECT, make_app
 from vc_core import di
 from vc_core.did import did_jwk_from_public_key
@@ -49,41 +50,9 @@ from vc_schemas.registry import loader as schemas_loader
 from verifier.pipeline import verify
 from verifier.policy import VerifierPolicy
 
-ROOT = Path(__file__).resolve().parents[2]
-CACHE = ROOT / ".venv" / "interop-node"
-PACKAGE = "@openid4vc/openid4vci"
-VERSION = "0.4.6"
-#: The wallet library and the OAuth package it builds on, pinned together.
-PACKAGES = (f"{PACKAGE}@{VERSION}", f"@openid4vc/oauth2@{VERSION}")
 SCRIPT = Path(__file__).with_name("oid4vci_wallet.mjs")
 BATCH = 2
 TOKEN = ["POST", "/oid4vci/token"]
-
-
-def node_modules() -> Path:
-    """The cache directory holding the wallet library (installed on first use)."""
-    node, npm = shutil.which("node"), shutil.which("npm")
-    if node is None or npm is None:
-        pytest.skip("node and npm are needed to run the third-party OpenID4VCI wallet")
-    if all(_installed(package) for package in PACKAGES):
-        return CACHE
-    CACHE.mkdir(parents=True, exist_ok=True)
-    command = [npm, "install", "--prefix", str(CACHE), "--no-audit", "--no-fund"]
-    try:
-        done = subprocess.run(
-            [*command, *PACKAGES], check=False, capture_output=True, text=True, timeout=600
-        )
-    except subprocess.TimeoutExpired:
-        pytest.skip("npm install timed out: the npm registry is unreachable")
-    if done.returncode != 0:
-        pytest.skip(f"npm could not install {PACKAGE}@{VERSION}: {done.stderr.strip()[-300:]}")
-    return CACHE
-
-
-def _installed(pinned: str) -> bool:
-    name, _, version = pinned.rpartition("@")
-    manifest = CACHE / "node_modules" / name / "package.json"
-    return manifest.is_file() and json.loads(manifest.read_text())["version"] == version
 
 
 @dataclass(frozen=True)
@@ -177,7 +146,7 @@ def run_wallet(prefix: Path, tls: Tls, spec: dict[str, Any]) -> dict[str, Any]:
 
 @pytest.mark.parametrize("handover", ["by_reference", "by_value"])
 def test_a_third_party_wallet_receives_sd_jwts_and_ldp_vcs(tmp_path: Path, handover: str) -> None:
-    prefix = node_modules()
+    prefix = install()
     tls = make_tls(tmp_path)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

@@ -6,8 +6,8 @@ object by ``request_uri``, checks the ``x509_san_dns`` client identifier against
 leaf's SAN and the ``response_uri`` host — and builds and submits the response, encrypted
 for ``direct_post.jwt`` by its own JARM code; ``@sd-jwt/core`` makes the ``dc+sd-jwt``
 presentation and its KB-JWT from a credential our board issued. The packages are installed
-at test time into ``.venv/interop-node/oid4vp`` (``npm install --prefix``); without npm, or with
-the registry out of reach, the test skips and says so.
+at test time by :mod:`tests.interop.node`; without npm, or with the registry out of reach, the
+test skips and says so.
 
 The verifier is the real app under uvicorn on a loopback port, over TLS with its own
 development certificate (which the wallet trusts through ``NODE_EXTRA_CA_CERTS`` and pins as
@@ -23,7 +23,6 @@ import os
 import shutil
 import ssl
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -37,42 +36,14 @@ import pytest
 import uvicorn
 from cryptography.hazmat.primitives import serialization
 
+from tests.interop.node import install
 from tests.verifier.world import BASE, World, handler, make_world
 from vc_core.clock import FixedClock
 from vc_core.keys import generate_key
 from verifier.http import VerifierSettings, create_app
 from verifier.oid4vp.identity import development_identity
 
-HERE = Path(__file__).parent
-CACHE = Path(sys.prefix) / "interop-node" / "oid4vp"  # beside the OpenID4VCI wallet's
 SCRIPT = "oid4vp_wallet.mjs"
-
-
-def _install() -> Path:
-    """The wallet's packages in the cache folder (installed once per package.json)."""
-    npm, node = shutil.which("npm"), shutil.which("node")
-    if npm is None or node is None:
-        pytest.skip("node and npm are not installed: the third-party wallet cannot run")
-    CACHE.mkdir(parents=True, exist_ok=True)
-    wanted = (HERE / "package.json").read_text()
-    stamp = CACHE / ".installed"
-    if not (stamp.exists() and stamp.read_text() == wanted):
-        (CACHE / "package.json").write_text(wanted)
-        try:
-            done = subprocess.run(
-                [npm, "install", "--prefix", str(CACHE), "--no-audit", "--no-fund"],
-                capture_output=True,
-                text=True,
-                timeout=600,
-                check=False,
-            )
-        except subprocess.TimeoutExpired:
-            pytest.skip("npm install did not finish: the npm registry is out of reach")
-        if done.returncode != 0:
-            pytest.skip(f"npm install failed (registry out of reach?): {done.stderr[-300:]}")
-        stamp.write_text(wanted)
-    shutil.copyfile(HERE / SCRIPT, CACHE / SCRIPT)
-    return CACHE / SCRIPT
 
 
 @dataclass
@@ -190,7 +161,7 @@ def _verdict(served: Served, created: dict[str, Any]) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def script() -> Path:
-    return _install()
+    return install(SCRIPT) / SCRIPT
 
 
 @pytest.mark.parametrize("mode", ["direct_post", "direct_post.jwt"])
