@@ -2,7 +2,7 @@
 # scripts/postgres.sh [URL] — a PostgreSQL database for shikaku; prints the URL to use.
 #
 # Several issuer or verifier processes share their state through one PostgreSQL
-# (docs/operator.md, "Many instances"). This script finds or makes that database:
+# (the board operator's guide, "Many instances"). This script finds or makes that database:
 #
 #   1. URL (the argument, else $SHIKAKU_DATABASE_URL), when it answers a query: printed as is.
 #   2. The URL an earlier run made ($SHIKAKU_POSTGRES_STATE, default /etc/shikaku/postgres.url),
