@@ -10,7 +10,8 @@ origin, so the status lists in every credential, whichever issuer made it, are s
 
 What they show: status indexes never repeat across the issuers; a challenge (nonce) issued by
 one verifier is consumed once across both; a suspension made through issuer A is served by
-issuer B and reported by a verifier that had never read the list.
+issuer B and reported by a verifier that had never read the list; an OpenID4VCI code redeemed
+at one issuer is refused at the other, which honours the access token the first issued.
 """
 
 from __future__ import annotations
@@ -32,13 +33,16 @@ from typing import Any
 
 import httpx
 import pytest
+from pydantic import SecretStr
 from sqlalchemy import select
 
 from cli.samples import jp_sample_credential
 from issuer.keys import save_encrypted
-from issuer.settings import api_key_hash
+from issuer.settings import IssuerSettings, api_key_hash
 from issuer.status.models import EntryRow, ListRow
 from service_kit.db import create_engine
+from tests.issuer.oid4vci.conftest import SD_JWT, offer_of_record
+from tests.issuer.oid4vci.wallet import Wallet, new_key
 from tests.issuer.pg import postgres_server, temporary_schema
 from vc_core import di
 from vc_core.did import did_jwk_from_public_key, did_key_from_public_key
@@ -85,6 +89,7 @@ class Deployment:
     employer_url: str
     board_did: str
     api_key: str
+    passphrase: str
     issuer_ports: dict[str, int]
     verifier_ports: dict[str, int]
     env: dict[str, str]
@@ -211,6 +216,7 @@ status_allow = ["{public_url}/status/"]
         employer_url=employer_url,
         board_did=board_did,
         api_key=api_key,
+        passphrase=passphrase,
         issuer_ports=issuer_ports,
         verifier_ports=verifier_ports,
         env=env,
@@ -270,6 +276,24 @@ def _challenge(http: httpx.Client, base: str) -> str:
 
 def _codes(answer: httpx.Response) -> list[str]:
     return [str(error.get("code")) for error in answer.json().get("errors", [])]
+
+
+class Balancer(httpx.BaseTransport):
+    """The proxy in front of the issuers, in the wallet's client: a request to the board's
+    public origin goes to the issuer the test names (``target``, a port)."""
+
+    def __init__(self, public_url: str, target: int) -> None:
+        self._public = httpx.URL(public_url)
+        self._inner = httpx.HTTPTransport()
+        self.target = target
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if (request.url.host, request.url.port) == (self._public.host, self._public.port):
+            request.url = request.url.copy_with(port=self.target)
+        return self._inner.handle_request(request)
+
+    def close(self) -> None:
+        self._inner.close()
 
 
 def _race(http: httpx.Client, bases: list[str], body: dict[str, Any]) -> list[httpx.Response]:
@@ -388,3 +412,43 @@ def test_a_suspension_through_one_issuer_shows_at_the_other(deployment: Deployme
         )
         assert reinstated.status_code == 200, reinstated.text
         assert _bit(http, issuer_a + list_url.removeprefix(issuer_b), index) == 0
+
+
+def test_an_openid4vci_grant_is_honoured_once_across_issuers(deployment: Deployment) -> None:
+    """The code is redeemed at issuer A; B refuses it again, and takes the access token A
+    issued: the credential request gets past the token to the board's policy (outside
+    development a board issues only to keys enrolled with the My Number Card, which needs a
+    card; an access token B did not know would be ``invalid_token``)."""
+    deployment.start("issuer-a", "issuer-b")
+    settings = IssuerSettings.load(
+        toml_file=deployment.folder / "issuer.toml",
+        database_url=SecretStr(deployment.board_url),
+        signing_key_passphrase=SecretStr(deployment.passphrase),
+    )
+    created = offer_of_record(settings)
+    public_url = settings.public_url
+    port_a, port_b = deployment.issuer_ports["a"], deployment.issuer_ports["b"]
+    balancer = Balancer(public_url, target=port_a)
+    with httpx.Client(transport=balancer, timeout=120) as http:
+        wallet = Wallet(http)
+        metadata, server = wallet.metadata(public_url)
+        offer = wallet.resolve(created.by_value)
+        code = offer["grants"]["urn:ietf:params:oauth:grant-type:pre-authorized_code"]
+        redeem = (server["token_endpoint"], code["pre-authorized_code"], created.tx_code)
+        token = wallet.token(*redeem)
+        assert token.status_code == 200, token.text
+        balancer.target = port_b
+        again = wallet.token(*redeem)
+        assert again.status_code == 400, again.text
+        assert again.json()["error"] == "invalid_grant"
+        proof = wallet.key_proof(
+            new_key(), audience=public_url, nonce=wallet.c_nonce(metadata["nonce_endpoint"])
+        )
+        answer = wallet.post(
+            metadata["credential_endpoint"],
+            access_token=token.json()["access_token"],
+            json={"credential_configuration_id": SD_JWT, "proofs": {"jwt": [proof]}},
+        )
+        assert answer.status_code == 400, answer.text
+        assert answer.json()["error"] == "invalid_proof"
+        assert "not enrolled" in answer.json()["error_description"]
