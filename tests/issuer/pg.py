@@ -52,9 +52,11 @@ def _usable(url: str) -> str | None:
 def _from_script() -> tuple[str | None, str]:
     """The URL ``scripts/postgres.sh`` prints: the one way shikaku installs and starts
     PostgreSQL and makes its database, for operators and tests alike; else why not."""
+    # Never the operator's own database, should the tests run where one is configured.
+    env = {name: value for name, value in os.environ.items() if name != "SHIKAKU_DATABASE_URL"}
     try:
         done = subprocess.run(
-            [str(_SCRIPT)], capture_output=True, text=True, timeout=900, check=False
+            [str(_SCRIPT)], env=env, capture_output=True, text=True, timeout=900, check=False
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
         return None, f"scripts/postgres.sh did not run: {exc}"
