@@ -4,8 +4,8 @@ Order (issue 5): ``$SHIKAKU_TEST_POSTGRES_URL``; else the server on 127.0.0.1:54
 answers (database ``test``, user ``postgres``); else the database ``scripts/postgres.sh`` finds
 or makes (as root on Debian it installs PostgreSQL with apt-get, starts it and makes a
 ``shikaku`` role and database: the same way an operator gets one); else the tests that need it
-skip, saying why. Each test gets its own
-schema (``search_path``), so parallel sessions and test runs never see each other's tables.
+skip, saying why. Each test gets its own schema (``search_path``), so parallel sessions and
+test runs never see each other's tables.
 """
 
 from __future__ import annotations
