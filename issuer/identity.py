@@ -123,7 +123,9 @@ class KeyHistory:
                     row.retired_at = now
                     row.keep_until = None if retention is None else now + retention
 
-        self.store.transact(work)
+        # Every instance of a board records its keys as it starts: two starting together both
+        # find no row and insert it; the second, run again, finds the first's.
+        self.store.transact(work, retry_unique=True)
 
     def listed(self, did: str, now: datetime) -> list[tuple[str, AnyPublicKey]]:
         """``(fragment, key)`` of each key the did:web document lists: current, then retired

@@ -134,9 +134,17 @@ class BoardStore:
     def close(self) -> None:
         self.engine.dispose()
 
-    def transact(self, work: Callable[[Session], T], *, durable: bool = True) -> T:
-        """Run ``work`` in one transaction (retried whole; ``storage.*`` when it cannot)."""
-        return transact(self.engine, work, retries=self._retries, durable=durable)
+    def transact(
+        self, work: Callable[[Session], T], *, durable: bool = True, retry_unique: bool = False
+    ) -> T:
+        """Run ``work`` in one transaction (retried whole; ``storage.*`` when it cannot).
+
+        ``retry_unique`` retries a unique violation too, for work that inserts a row another
+        process may insert first and, run again, finds it
+        (:func:`service_kit.db.transact`)."""
+        return transact(
+            self.engine, work, retries=self._retries, durable=durable, retry_unique=retry_unique
+        )
 
     # -- register records ------------------------------------------------------------------------
 

@@ -1,9 +1,11 @@
 """A PostgreSQL for the tests: from the environment, on localhost, or installed here.
 
 Order (issue 5): ``$SHIKAKU_TEST_POSTGRES_URL``; else the server on 127.0.0.1:5432 when it
-answers (database ``test``, user ``postgres``); else, as root on Debian, apt-get installs
-PostgreSQL and starts it; else the tests that need it skip, saying why. Each test gets its own
-schema (``search_path``), so parallel sessions and test runs never see each other's tables.
+answers (database ``test``, user ``postgres``); else the database ``scripts/postgres.sh`` finds
+or makes (as root on Debian it installs PostgreSQL with apt-get, starts it and makes a
+``shikaku`` role and database: the same way an operator gets one); else the tests that need it
+skip, saying why. Each test gets its own schema (``search_path``), so parallel sessions and
+test runs never see each other's tables.
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
-import shutil
 import socket
 import subprocess
 from collections.abc import Iterator
@@ -24,7 +25,7 @@ from sqlalchemy.engine import make_url
 __all__ = ["postgres_server", "temporary_schema"]
 
 _LOCAL_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-_INSTALLED_URL = "postgresql+psycopg://postgres:shikaku-tests@127.0.0.1:5432/postgres"
+_SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "postgres.sh"
 
 
 def _answers(host: str, port: int) -> bool:
@@ -48,38 +49,20 @@ def _usable(url: str) -> str | None:
     return None
 
 
-def _install_and_start() -> str | None:
-    """apt-get install PostgreSQL and start its cluster; None on success, else why not."""
-    if os.geteuid() != 0 or shutil.which("apt-get") is None:
-        return "not root with apt-get, so PostgreSQL cannot be installed"
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    steps = [
-        ["apt-get", "update", "-qq"],
-        ["apt-get", "install", "-y", "-qq", "--no-install-recommends", "postgresql"],
-    ]
-    for step in steps:
+def _from_script() -> tuple[str | None, str]:
+    """The URL ``scripts/postgres.sh`` prints: the one way shikaku installs and starts
+    PostgreSQL and makes its database, for operators and tests alike; else why not."""
+    # Never the operator's own database, should the tests run where one is configured.
+    env = {name: value for name, value in os.environ.items() if name != "SHIKAKU_DATABASE_URL"}
+    try:
         done = subprocess.run(
-            step, env=env, capture_output=True, text=True, timeout=900, check=False
+            [str(_SCRIPT)], env=env, capture_output=True, text=True, timeout=900, check=False
         )
-        if done.returncode:
-            return f"{' '.join(step)} failed: {done.stderr.strip()[-200:]}"
-    versions = sorted(Path("/etc/postgresql").glob("*/main"))
-    if not versions:
-        return "PostgreSQL installed but no cluster found in /etc/postgresql"
-    version = versions[-1].parent.name
-    commands = [
-        ["pg_ctlcluster", version, "main", "start"],
-        [
-            "runuser", "-u", "postgres", "--", "psql", "-c",
-            "ALTER USER postgres PASSWORD 'shikaku-tests'",
-        ],
-    ]  # fmt: skip
-    for command in commands:
-        done = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
-        # The package's post-install script may have started the cluster already.
-        if done.returncode and "already running" not in done.stderr:
-            return f"{' '.join(command[:3])} failed: {done.stderr.strip()[-200:]}"
-    return None
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return None, f"scripts/postgres.sh did not run: {exc}"
+    if done.returncode:
+        return None, " ".join(done.stderr.split())[-300:] or f"exit {done.returncode}"
+    return done.stdout.strip(), ""
 
 
 @cache
@@ -91,18 +74,13 @@ def postgres_server() -> tuple[str | None, str]:
         return (
             (env_url, "") if problem is None else (None, f"$SHIKAKU_TEST_POSTGRES_URL: {problem}")
         )
-    if _answers("127.0.0.1", 5432):
-        problem = _usable(_LOCAL_URL)
-        if problem is None:
-            return _LOCAL_URL, ""
-        if _usable(_INSTALLED_URL) is None:
-            return _INSTALLED_URL, ""
-        return None, f"127.0.0.1:5432 answers but refuses postgres@test: {problem}"
-    problem = _install_and_start()
-    if problem is not None:
-        return None, f"no PostgreSQL on 127.0.0.1:5432, and {problem}"
-    problem = _usable(_INSTALLED_URL)
-    return (_INSTALLED_URL, "") if problem is None else (None, f"installed PostgreSQL: {problem}")
+    if _answers("127.0.0.1", 5432) and _usable(_LOCAL_URL) is None:
+        return _LOCAL_URL, ""
+    url, problem = _from_script()
+    if url is None:
+        return None, f"no PostgreSQL answers postgres@test on 127.0.0.1:5432, and {problem}"
+    problem = _usable(url)
+    return (url, "") if problem is None else (None, f"scripts/postgres.sh's database: {problem}")
 
 
 @contextlib.contextmanager

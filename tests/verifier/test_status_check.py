@@ -19,6 +19,7 @@ from tests.verifier.world import WHY
 from vc_core import di
 from vc_core.jsonld.loader import default_loader
 from vc_core.keys import generate_key
+from vc_core.status.bitstring import VALID_FROM_LEEWAY
 from vc_core.verdict import Check
 from verifier.status import FetchPolicy, StatusChecker
 
@@ -327,6 +328,24 @@ def test_http_no_store_and_valid_until_limit_the_cache(
         200, headers={"Cache-Control": "max-age=999999"}, content=body
     )
     clock.now += timedelta(days=2)
+    assert _code(checker, credential) == "status.list_expired"
+
+
+def test_a_list_signed_a_moment_ahead_of_the_verifiers_clock_is_used(
+    board: Board, checker: StatusChecker, web: Web, clock: Clock
+) -> None:
+    """A board signs a list when it is first asked for, often while the verification that
+    asked is under way (or on a machine whose clock runs a little ahead): its validFrom may
+    lie past the verifier's now. Within VALID_FROM_LEEWAY the list is used; further ahead it
+    is refused."""
+    credential, url = _list_url(board)
+    body = board.publisher.get(url).body
+    web.overrides[url] = lambda request: httpx.Response(
+        200, headers={"Cache-Control": "no-store"}, content=body
+    )
+    clock.now -= timedelta(seconds=1)
+    assert checker.check(credential)[0].ok is True
+    clock.now -= VALID_FROM_LEEWAY
     assert _code(checker, credential) == "status.list_expired"
 
 

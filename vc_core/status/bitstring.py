@@ -20,7 +20,7 @@ Signing and verifying the credential's Data Integrity proof is not done here: se
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from vc_core.codecs import multibase_decode, multibase_encode
@@ -33,6 +33,7 @@ __all__ = [
     "DEFAULT_TTL_MS",
     "MIN_ENTRIES",
     "STATUS_PURPOSES",
+    "VALID_FROM_LEEWAY",
     "BitstringStatusListCredential",
     "BitstringStatusListEntry",
     "StatusMessage",
@@ -51,6 +52,12 @@ __all__ = [
 MIN_ENTRIES = 131_072
 #: §2.2 ``ttl``: the time to live when a list gives none, in milliseconds.
 DEFAULT_TTL_MS = 300_000
+#: How far a list's ``validFrom`` may lie ahead of the verifier's clock: a board signs a
+#: list when it is first asked for after a change, often while the verification that asked
+#: is under way, and machines' clocks differ by a little. The IETF Status List Token allows
+#: the same 60 seconds on its ``iat`` (:meth:`vc_core.status.token.StatusListToken.check_time`).
+#: ``validUntil`` gets none: a list past it is never used.
+VALID_FROM_LEEWAY = timedelta(seconds=60)
 #: The largest expanded list we accept: 16 MiB holds 16 million 8-bit entries.
 DEFAULT_MAX_BYTES = MAX_LIST_BYTES
 #: The purposes §2.1 defines; other strings are allowed by the spec and kept as given.
@@ -288,8 +295,9 @@ class BitstringStatusListCredential:
         )
 
     def check_validity(self, now: datetime) -> None:
-        """Raise ``status.list_expired`` unless ``now`` is within validFrom..validUntil."""
-        if self.valid_from is not None and now < self.valid_from:
+        """Raise ``status.list_expired`` unless ``now`` is within validFrom..validUntil
+        (validFrom up to :data:`VALID_FROM_LEEWAY` ahead)."""
+        if self.valid_from is not None and now + VALID_FROM_LEEWAY < self.valid_from:
             raise StatusError("status.list_expired", "the status list is not valid yet")
         if self.valid_until is not None and now >= self.valid_until:
             raise StatusError("status.list_expired", "the status list's validUntil has passed")

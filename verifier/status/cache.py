@@ -27,6 +27,7 @@ from vc_core.did import VerificationMethod
 from vc_core.errors import StatusError
 from vc_core.status import PackedStatusList
 from vc_core.status.bits import BitOrder
+from vc_core.status.bitstring import VALID_FROM_LEEWAY
 from verifier.status.fetch import Fetched, cache_lifetime
 
 __all__ = ["StatusListCache", "VerifiedList", "fresh_until"]
@@ -83,7 +84,7 @@ class VerifiedList:
         return view
 
     def check_validity(self, now: datetime) -> None:
-        if self.valid_from is not None and now < self.valid_from:
+        if self.valid_from is not None and now + VALID_FROM_LEEWAY < self.valid_from:
             raise StatusError("status.list_expired", f"{self.url} is not valid yet")
         if self.valid_until is not None and now >= self.valid_until:
             raise StatusError("status.list_expired", f"{self.url} is past its validity")

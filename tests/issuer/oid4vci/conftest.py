@@ -15,7 +15,7 @@ from pydantic import SecretStr
 
 from issuer.board import Board, open_board
 from issuer.http.oid4vci import router
-from issuer.oid4vci import Oid4vciIssuer
+from issuer.oid4vci import CreatedOffer, Oid4vciIssuer
 from issuer.settings import IssuerSettings
 from issuer.store import subject_of
 from service_kit.http import install_problem_handlers
@@ -50,6 +50,19 @@ CREDENTIAL_CHECKS = frozenset(
     }
 )
 LDP = "kangoshi_ldp_vc"
+
+
+def offer_of_record(settings: IssuerSettings) -> CreatedOffer:
+    """``RECORD`` put in the register of the board ``settings`` describe, and offered to its
+    holder as an SD-JWT VC with a transaction code."""
+    board = open_board(settings)
+    try:
+        board.store.put_record(RECORD, actor="import")
+        created = Oid4vciIssuer(board).create_offer(SUBJECT, [SD_JWT])
+    finally:
+        board.close()
+    assert created.tx_code is not None
+    return created
 
 
 @dataclass

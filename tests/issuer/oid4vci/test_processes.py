@@ -15,10 +15,8 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
-from issuer.board import open_board
-from issuer.oid4vci import Oid4vciIssuer
 from issuer.settings import IssuerSettings
-from tests.issuer.oid4vci.conftest import ISSUER, RECORD, SD_JWT, SUBJECT
+from tests.issuer.oid4vci.conftest import ISSUER, offer_of_record
 
 pytestmark = pytest.mark.slow
 
@@ -60,12 +58,7 @@ def _offer(tmp_path: Path, url: str) -> tuple[str, str]:
         public_url=ISSUER,
         database_url=SecretStr(url),
     )
-    board = open_board(settings)
-    try:
-        board.store.put_record(RECORD, actor="import")
-        created = Oid4vciIssuer(board).create_offer(SUBJECT, [SD_JWT])
-    finally:
-        board.close()
+    created = offer_of_record(settings)
     assert created.tx_code is not None
     return created.pre_authorized_code, created.tx_code
 
