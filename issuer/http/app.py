@@ -30,7 +30,7 @@ from issuer.board import open_board
 from issuer.http.admin import router as admin_router
 from issuer.http.auth import install_auth_handler
 from issuer.http.issue import router as issue_router
-from issuer.http.models import IssueRequest, StatusUpdateRequest
+from issuer.http.models import IssueRequest, OfferRequest, StatusUpdateRequest
 from issuer.http.oid4vci import router as oid4vci_router
 from issuer.http.public import router as public_router
 from issuer.http.status import router as status_router
@@ -92,5 +92,5 @@ def create_app(
     app.include_router(public_router)
     app.include_router(oid4vci_router)
     app.include_router(admin_router)
-    publish_models(app, IssueRequest, StatusUpdateRequest)
+    publish_models(app, IssueRequest, StatusUpdateRequest, OfferRequest)
     return app

@@ -51,6 +51,7 @@ from issuer.oid4vci.metadata import (
     Endpoints,
     authorization_server_metadata,
     configuration,
+    configuration_id,
     issuer_metadata,
 )
 from issuer.oid4vci.models import GrantRow, TokenRow
@@ -155,30 +156,32 @@ class Oid4vciIssuer:
     def create_offer(
         self,
         subject_id: str,
-        configuration_ids: Sequence[str],
+        configuration_ids: Sequence[str] | None = None,
         *,
         tx_code: bool = True,
         actor: str = "board",
     ) -> CreatedOffer:
         """Offer ``subject_id``'s credentials in the named configurations (see the module).
 
-        ``board.record_unknown`` when the register has no such subject, ``board.not_issuable``
-        when its standing forbids issuing, ``request.invalid`` for a configuration that is not
-        of the subject's qualification.
+        ``configuration_ids`` None offers the subject's qualification as an SD-JWT VC only
+        (``{qualification}_dc_sd_jwt``): the one form a holder can present both with a wallet
+        key and on the My Number Card. ``board.record_unknown`` when the register has no such
+        subject, ``board.not_issuable`` when its standing forbids issuing, ``request.invalid``
+        for a configuration that is not of the subject's qualification.
         """
         record = self._issuable(subject_id)
+        if configuration_ids is None:
+            configuration_ids = [configuration_id(record.record.qualification_id, "dc+sd-jwt")]
         ids = tuple(dict.fromkeys(configuration_ids))
         if not ids:
             raise RequestError("request.invalid", "an offer names at least one configuration")
-        for configuration_id in ids:
+        for named in ids:
             try:
-                chosen = configuration(self.catalogue, configuration_id)
+                chosen = configuration(self.catalogue, named)
             except OAuthError as exc:
                 raise RequestError("request.invalid", exc.message) from None
             if chosen.qualification.id != record.record.qualification_id:
-                raise RequestError(
-                    "request.invalid", f"{configuration_id} is not the subject's qualification"
-                )
+                raise RequestError("request.invalid", f"{named} is not the subject's qualification")
         now = self.now()
         reference = secrets.token_urlsafe(32)
         code = code_of(reference)
