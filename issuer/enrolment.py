@@ -81,6 +81,7 @@ __all__ = [
     "Enrolled",
     "Enrolment",
     "Mode",
+    "enrolment_desk",
     "enrolment_purpose",
     "facts_mismatches",
 ]
@@ -334,6 +335,15 @@ class Enrolment:
         # Two enrolments of one key racing: the loser's unique violation is retried, and the
         # retry finds the winner's row.
         return transact(self.board.store.engine, work, retry_unique=True)
+
+
+def enrolment_desk(board: Board) -> Enrolment | None:
+    """The enrolment desk ``board``'s settings describe, or None when they trust no JPKI root
+    (``jpki_anchors`` empty): such a board enrols nobody. Roots without ``enrolment_secret``
+    (or without a revocation source where one is required) are ``config.invalid``."""
+    if not board.settings.jpki_anchors:
+        return None
+    return Enrolment.from_settings(board)
 
 
 def _wallet_key(jwk: Mapping[str, str] | None) -> dict[str, str]:
