@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import secrets
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -33,28 +34,42 @@ from vc_core.keys import generate_key
 __all__ = ["card_dir", "pki", "ready", "wallet"]
 
 
-@pytest.fixture
-def config(tmp_path: Path, free_tcp_port: int, pki: TestPki) -> Iterator[Path]:
-    """The board's settings file, and the board served from it with the nurse's record."""
-    key = tmp_path / "board.jwk"
+def board_config(folder: Path, port: int, pki: TestPki) -> Path:
+    """Production settings of a board at ``http://127.0.0.1:port``: its key, the test PKI's
+    roots and current CRLs, an enrolment secret (only enrolled keys may hold)."""
+    key = folder / "board.jwk"
     generate_key("p256").save(key)
-    roots = tmp_path / "jpki-roots.pem"
+    roots = folder / "jpki-roots.pem"
     roots.write_bytes(
         b"".join(c.public_bytes(Encoding.PEM) for c in (pki.auth_ca_cert, pki.sign_ca_cert))
     )
-    (tmp_path / "crls").mkdir()
-    crls = ", ".join(f'"{s.location}"' for s in crl_sources(pki, tmp_path / "crls"))
-    config = tmp_path / "board.toml"
+    (folder / "crls").mkdir()
+    crls = ", ".join(f'"{s.location}"' for s in crl_sources(pki, folder / "crls"))
+    config = folder / "board.toml"
     config.write_text(
-        f'data_dir = "{tmp_path / "board"}"\nenvironment = "production"\n'
-        f'public_url = "http://127.0.0.1:{free_tcp_port}"\nsigning_key = "{key}"\n'
+        f'data_dir = "{folder / "board"}"\nenvironment = "production"\n'
+        f'public_url = "http://127.0.0.1:{port}"\nsigning_key = "{key}"\n'
         f'jpki_anchors = ["{roots}"]\njpki_crl = [{crls}]\n'
         f'enrolment_secret = "{secrets.token_urlsafe(32)}"\n'
     )
+    return config
+
+
+@contextmanager
+def serve_board(config: Path, port: int, pki: TestPki) -> Iterator[Board]:
+    """The board of ``config`` under uvicorn, its register holding the card holder's record."""
     served = create_app(IssuerSettings.load(toml_file=config))
-    with serving(served, free_tcp_port):
+    with serving(served, port):
         board: Board = served.state.board
         board.store.put_record(holder_record(pki), actor="import")
+        yield board
+
+
+@pytest.fixture
+def config(tmp_path: Path, free_tcp_port: int, pki: TestPki) -> Iterator[Path]:
+    """The board's settings file, and the board served from it."""
+    config = board_config(tmp_path, free_tcp_port, pki)
+    with serve_board(config, free_tcp_port, pki):
         yield config
 
 

@@ -8,9 +8,10 @@ A wrong PIN spends exactly one try and nothing else.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.serialization import Encoding
@@ -99,28 +100,47 @@ def _wallet(tmp_path: Path) -> WalletStore:
     )
 
 
-@pytest.fixture
-def hospital(tmp_path: Path, served: Served) -> Iterator[TestClient]:
-    """The project's verifier, trusting the board for 看護師 and the test JPKI auth root."""
-    registry = tmp_path / "trust.toml"
+def assert_verified_on_card(
+    get: Callable[..., Any], base: str, transaction: Mapping[str, Any]
+) -> None:
+    """The verifier's verdict on ``transaction``: done, valid, the card's chain and binding
+    checked (``get`` is the client's, ``base`` the verifier's URL or "" in-process)."""
+    state = get(
+        f"{base}/oid4vp/transactions/{transaction['id']}",
+        headers={"Authorization": f"Bearer {transaction['secret']}"},
+    ).json()
+    assert state["status"] == "done" and state["verdict"]["verified"] is True, state
+    checks = {c["check"]: c["outcome"] for c in state["verdict"]["checks"]}
+    assert checks["holder_certificate"] == "passed" and checks["holder_binding"] == "passed"
+
+
+def trusting(board: Board, folder: Path, audience: str, anchors: Path) -> VerifierSettings:
+    """The project's verifier at ``audience``, trusting ``board`` for 看護師 (its did:key and
+    status lists) and the JPKI roots in ``anchors`` for card-signed presentations."""
+    registry = folder / "trust.toml"
     TrustRegistry(
         [
             TrustedIssuer(
-                id=served.board.did,
+                id=board.did,
                 name_ja="厚生労働大臣",
                 name_en="Minister of Health, Labour and Welfare",
                 qualifications=frozenset({"kangoshi"}),
             )
         ]
     ).save(registry)
-    settings = VerifierSettings.load(
-        data_dir=tmp_path / "verifier",
-        audience=HOSPITAL,
+    return VerifierSettings.load(
+        data_dir=folder / "verifier",
+        audience=audience,
         trust_registry=registry,
-        status_allow=(served.board.settings.status_base_url + "/",),
-        jpki_anchors=(served.anchors,),
+        status_allow=(board.settings.status_base_url + "/",),
+        jpki_anchors=(anchors,),
         environment="development",
     )
+
+
+@pytest.fixture
+def hospital(tmp_path: Path, served: Served) -> Iterator[TestClient]:
+    settings = trusting(served.board, tmp_path, HOSPITAL, served.anchors)
     transport = handler(served.board.publisher, served.board.registry)
     with TestClient(verifier_app(settings, transport=transport), base_url=HOSPITAL) as client:
         yield client
@@ -161,13 +181,7 @@ def test_a_nurse_enrols_her_card_receives_and_presents_on_it(
         signer = card_signer(session, Pin(PinKind.AUTH, pki.auth_pin))
         answer = respond(request, chosen, signer, hospital, chain=signer.chain)
     assert answer.status_code == 200, answer.text
-    state = hospital.get(
-        f"/oid4vp/transactions/{transaction['id']}",
-        headers={"Authorization": f"Bearer {transaction['secret']}"},
-    ).json()
-    assert state["status"] == "done" and state["verdict"]["verified"] is True, state
-    checks = {c["check"]: c["outcome"] for c in state["verdict"]["checks"]}
-    assert checks["holder_certificate"] == "passed" and checks["holder_binding"] == "passed"
+    assert_verified_on_card(hospital.get, "", transaction)
 
 
 def test_a_wrong_pin_spends_one_try_and_nothing_else(
