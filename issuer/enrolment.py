@@ -47,6 +47,7 @@ import datetime as dt
 import hashlib
 import hmac
 import json
+import logging
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -86,6 +87,7 @@ __all__ = [
     "facts_mismatches",
 ]
 
+log = logging.getLogger("shikaku.issuer.enrolment")
 Mode = Literal["card", "wallet"]
 MODES: Final = ("card", "wallet")
 #: The board event an enrolment logs (details: mode, holder key thumbprint, card key).
@@ -339,9 +341,14 @@ class Enrolment:
 
 def enrolment_desk(board: Board) -> Enrolment | None:
     """The enrolment desk ``board``'s settings describe, or None when they trust no JPKI root
-    (``jpki_anchors`` empty): such a board enrols nobody. Roots without ``enrolment_secret``
-    (or without a revocation source where one is required) are ``config.invalid``."""
-    if not board.settings.jpki_anchors:
+    (``jpki_anchors`` empty): such a board enrols nobody. Outside development, roots without
+    ``enrolment_secret`` (or without a revocation source where one is required) are
+    ``config.invalid``; a development board without the secret enrols nobody, and says so."""
+    settings = board.settings
+    if not settings.jpki_anchors:
+        return None
+    if settings.enrolment_secret is None and settings.environment == "development":
+        log.warning("jpki_anchors without enrolment_secret: this board enrols no holder keys")
         return None
     return Enrolment.from_settings(board)
 
