@@ -2,7 +2,8 @@
 
 The commands live beside their work, each module adding its commands to :data:`app`:
 importing the register and issuing it (:mod:`cli.issuer_register`), lifecycle orders
-(:mod:`cli.issuer_lifecycle`), keys and enrolment (:mod:`cli.issuer_keys`). Each opens the
+(:mod:`cli.issuer_lifecycle`), keys and enrolment (:mod:`cli.issuer_keys`), OpenID4VCI
+credential offers (:mod:`cli.issuer_offer`). Each opens the
 board from the same settings as ``shikaku serve issuer`` (:class:`issuer.settings.IssuerSettings`).
 """
 
@@ -10,14 +11,15 @@ from __future__ import annotations
 
 import typer
 
-from cli import issuer_keys, issuer_lifecycle, issuer_register
+from cli import issuer_keys, issuer_lifecycle, issuer_offer, issuer_register
 
 __all__ = ["app"]
 
 app = typer.Typer(
-    help="A qualification board: import the register, issue, lifecycle orders, keys.",
+    help="A qualification board: import the register, issue, offer, lifecycle orders, keys.",
     no_args_is_help=True,
 )
 issuer_keys.add_commands(app)
 issuer_lifecycle.add_commands(app)
+issuer_offer.add_commands(app)
 issuer_register.add_commands(app)

@@ -20,8 +20,9 @@ and the wallet stay where the last run left them::
 The board runs in ``development``: its key is made in ``board/`` on first start and the
 development admin API key is accepted — never a deployment. It still holds credentials only
 for keys enrolled with the My Number Card (``oid4vci_holders = "enrolled"``), as a board in
-service does, and its status lists may be cached for :data:`STATUS_TTL_SECONDS` only, so a
-suspension shows at the hospital's next check. Everything listens on 127.0.0.1 over plain
+service does — the wallet enrols the card in the OpenID4VCI session (``enrolment_secret`` is
+made with the folder) — and its status lists may be cached for :data:`STATUS_TTL_SECONDS`
+only, so a suspension shows at the hospital's next check. Everything listens on 127.0.0.1 over plain
 http: the wallet and the verifier accept http for loopback origins only.
 """
 
@@ -29,6 +30,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import secrets
 import socket
 import threading
 import time
@@ -130,6 +132,7 @@ def prepare_site(
             public_url=f"http://{host}:{issuer_port}",
             environment="development",
             jpki_anchors=[str(path) for path in anchors],
+            enrolment_secret=secrets.token_urlsafe(32),
             oid4vci_holders="enrolled",
             status_list_ttl_seconds=STATUS_TTL_SECONDS,
         )

@@ -27,6 +27,15 @@ a missing transaction code; 14 the board refused the offer. A refusal changes no
 ``receive`` takes a board's offer (OpenID4VCI 1.0, :mod:`holder.flows.oid4vci`), ``present``
 an employer's request (OpenID4VP 1.0, :mod:`holder.flows.oid4vp`): who asks and exactly what
 would leave are shown first, and nothing is sent without the holder's yes.
+
+Card mode. ``receive OFFER --reader NAME`` (or ``--emulator DIR`` in development) binds the
+credentials to her My Number Card instead of new wallet keys: the board's enrolment challenge
+and each key proof are signed on the card's user-authentication key (利用者証明用), with one
+card session and the 4-digit PIN asked once (``--pin-stdin`` reads it from standard input;
+with one try left it is refused unless ``--allow-last-try``). The PIN is checked before the
+offer is redeemed, so a wrong PIN spends one try and nothing else: the offer still works. Such
+a credential is kept as card-bound, and ``present`` then signs on the card too (``--reader`` /
+``--emulator``, ``--pin-stdin``). shikaku never retries, logs or shows a PIN.
 """
 
 from __future__ import annotations
@@ -85,6 +94,17 @@ BackupPassphraseFileOption = Annotated[
     ),
 ]
 LangOption = Annotated[Lang, typer.Option("--lang", help="ja (default) or en")]
+CardReaderOption = Annotated[
+    str | None,
+    typer.Option("--reader", help="Card mode: the PC/SC reader with the My Number Card"),
+]
+CardEmulatorOption = Annotated[
+    Path | None,
+    typer.Option("--emulator", help="Card mode: an emulated card's folder (development)"),
+]
+CardPinStdinOption = Annotated[
+    bool, typer.Option("--pin-stdin", help="Card mode: read the PIN from standard input")
+]
 IdArgument = Annotated[
     str, typer.Argument(metavar="ID", help="The credential's id (its first 8 characters will do)")
 ]
@@ -264,17 +284,28 @@ def receive_(
             metavar="OFFER", help="The board's offer: its openid-credential-offer:// link"
         ),
     ],
+    *,
     wallet: WalletOption = None,
     passphrase_file: PassphraseFileOption = None,
     tx_code_file: Annotated[
         Path | None,
         typer.Option(help="The transaction code the board sent you (first line of a file)"),
     ] = None,
+    reader: CardReaderOption = None,
+    emulator: CardEmulatorOption = None,
+    pin_stdin: CardPinStdinOption = False,
+    allow_last_try: Annotated[
+        bool, typer.Option("--allow-last-try", help="Card mode: use the PIN with one try left")
+    ] = False,
     lang: LangOption = "ja",
 ) -> None:
-    """Receive credentials a board offers you (OpenID4VCI 1.0), each on a new wallet key."""
+    """Receive credentials a board offers you (OpenID4VCI 1.0), each on a new wallet key.
+
+    With --reader or --emulator they are bound to your My Number Card instead: the card's
+    key is enrolled with the board and signs for each credential. The tries left are shown
+    and the PIN is asked once, before anything is spent (never retried, never shown)."""
     from cli.wallet_view import render_added
-    from holder.flows.oid4vci import parse_offer, receive
+    from holder.flows.oid4vci import parse_offer
     from holder.http_client import open_client
 
     store = _open(wallet, passphrase_file, lang)  # A wrong passphrase spends nothing.
@@ -290,7 +321,21 @@ def receive_(
                     hide_input=True,
                 )
             )
-        got = receive(parsed, client, tx_code=code)
+        card_mode = reader is not None or emulator is not None
+        if card_mode:
+            got = _receive_on_card(
+                parsed,
+                client,
+                code,
+                reader=reader,
+                emulator=emulator,
+                pin_stdin=pin_stdin,
+                allow_last_try=allow_last_try,
+            )
+        else:
+            from holder.flows.oid4vci import receive
+
+            got = receive(parsed, client, tx_code=code)
     known = {c.id for c in store.credentials()}
     for item in got:
         stored = store.add(
@@ -299,10 +344,32 @@ def receive_(
             qualification=item.received.qualification,
             issuer=item.received.issuer,
             issuer_name=item.received.issuer_name,
-            holder_mode="wallet",
+            holder_mode=item.holder_mode,
             key=item.key,
         )
         _print(render_added(stored, item.received, new=stored.id not in known, lang=lang))
+
+
+def _receive_on_card(
+    offer: Any,
+    client: Any,
+    tx_code: str | None,
+    *,
+    reader: str | None,
+    emulator: Path | None,
+    pin_stdin: bool,
+    allow_last_try: bool,
+) -> Any:
+    """Card mode: one card session, the auth PIN asked once, the flow bound to the card."""
+    from cli.card import ask_pin, open_session
+    from holder.card import card_signer
+    from holder.flows.oid4vci import receive
+    from jpki_bridge.pin import PinKind
+
+    with open_session(reader, emulator) as session:
+        pin = ask_pin(session, PinKind.AUTH, from_stdin=pin_stdin, allow_last=allow_last_try)
+        signer = card_signer(session, pin, allow_last_try=allow_last_try)
+        return receive(offer, client, tx_code=tx_code, card=signer)
 
 
 @app.command("present")
@@ -315,17 +382,9 @@ def present_(
     wallet: WalletOption = None,
     passphrase_file: PassphraseFileOption = None,
     yes: Annotated[bool, typer.Option("--yes", help="Agree without being asked (scripts)")] = False,
-    reader: Annotated[
-        str | None,
-        typer.Option("--reader", help="Card mode: the PC/SC reader with the My Number Card"),
-    ] = None,
-    emulator: Annotated[
-        Path | None,
-        typer.Option("--emulator", help="Card mode: an emulated card's folder (development)"),
-    ] = None,
-    pin_stdin: Annotated[
-        bool, typer.Option("--pin-stdin", help="Card mode: read the PIN from standard input")
-    ] = False,
+    reader: CardReaderOption = None,
+    emulator: CardEmulatorOption = None,
+    pin_stdin: CardPinStdinOption = False,
     lang: LangOption = "ja",
 ) -> None:
     """Show an employer what they ask for (OpenID4VP 1.0), after you agree.

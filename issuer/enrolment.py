@@ -47,6 +47,7 @@ import datetime as dt
 import hashlib
 import hmac
 import json
+import logging
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -81,10 +82,12 @@ __all__ = [
     "Enrolled",
     "Enrolment",
     "Mode",
+    "enrolment_desk",
     "enrolment_purpose",
     "facts_mismatches",
 ]
 
+log = logging.getLogger("shikaku.issuer.enrolment")
 Mode = Literal["card", "wallet"]
 MODES: Final = ("card", "wallet")
 #: The board event an enrolment logs (details: mode, holder key thumbprint, card key).
@@ -334,6 +337,20 @@ class Enrolment:
         # Two enrolments of one key racing: the loser's unique violation is retried, and the
         # retry finds the winner's row.
         return transact(self.board.store.engine, work, retry_unique=True)
+
+
+def enrolment_desk(board: Board) -> Enrolment | None:
+    """The enrolment desk ``board``'s settings describe, or None when they trust no JPKI root
+    (``jpki_anchors`` empty): such a board enrols nobody. Outside development, roots without
+    ``enrolment_secret`` (or without a revocation source where one is required) are
+    ``config.invalid``; a development board without the secret enrols nobody, and says so."""
+    settings = board.settings
+    if not settings.jpki_anchors:
+        return None
+    if settings.enrolment_secret is None and settings.environment == "development":
+        log.warning("jpki_anchors without enrolment_secret: this board enrols no holder keys")
+        return None
+    return Enrolment.from_settings(board)
 
 
 def _wallet_key(jwk: Mapping[str, str] | None) -> dict[str, str]:

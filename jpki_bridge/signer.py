@@ -6,9 +6,10 @@ the digest in a DigestInfo and has the card pad it (PKCS#1 v1.5) and sign —
 RS256 in JOSE terms.
 
 The PIN is verified once, on the first signature (or the first read of the
-signing certificate, which needs it). If that VERIFY fails, the signer keeps
-the error and raises it again on every later call **without touching the
-card**: a wrong PIN is never sent twice (JPKI.md, "PINs").
+signing certificate, which needs it, or :meth:`CardSigner.unlock`). If that
+VERIFY fails, the signer keeps the error and raises it again on every later
+call **without touching the card**: a wrong PIN is never sent twice (JPKI.md,
+"PINs").
 """
 
 from __future__ import annotations
@@ -74,6 +75,14 @@ class CardSigner:
                 self._session.read_certificate(CertSlot.ca(self._key)),
             )
         return self._chain
+
+    def unlock(self) -> None:
+        """Verify the PIN now rather than at the first signature (still only once).
+
+        A caller that must not spend anything on a wrong PIN (an offer's single-use code, a
+        nonce) unlocks first: a wrong PIN raises here, and again on every later call, without
+        touching the card."""
+        self._ensure_verified()
 
     def sign(self, data: bytes) -> bytes:
         self._ensure_verified()

@@ -27,6 +27,24 @@ URL and names its key by a plain ``kid``, with the key of its JWT VC Issuer Meta
 key the wallet made for it. A credential bound to another
 key is refused (``wallet.key_mismatch``). The wallet's keys never leave this process except
 inside the encrypted store. The transaction code is never logged or kept.
+
+**Card mode** (``card``: a :class:`~jpki_bridge.signer.CardSigner` on the My Number Card's
+user-authentication key, ARCHITECTURE.md "Binding to the holder's JPKI certificate"): the
+credentials are bound to the card's key instead of new wallet keys.
+
+- Before the offer's single-use code is spent, the card's PIN is verified
+  (:meth:`~jpki_bridge.signer.CardSigner.unlock`), once: a wrong PIN stops there, with one try
+  spent and nothing redeemed, enrolled or received.
+- After the token, when the issuer's metadata names its enrolment endpoints (the shikaku
+  extension ``shikaku_enrolment_challenge_endpoint`` and ``shikaku_enrolment_endpoint``,
+  :mod:`issuer.oid4vci.service`), the wallet asks for a challenge under its access token,
+  checks that it is for the issuer's own origin and an enrolment purpose (so a board cannot
+  have the card sign for anyone else), has the card sign it
+  (:func:`jpki_bridge.binding.create_proof`, card mode) and sends the proof: the board enrols
+  the card's key for the grant's subject.
+- Each key proof is ``{"typ": "openid4vci-proof+jwt", "alg": "RS256", "x5c": [auth
+  certificate, its CA]}`` signed on the card over the c_nonce, and each credential must name
+  the card's key (and, where ``cnf`` carries it, the certificate's ``x5t#S256``).
 """
 
 from __future__ import annotations
@@ -37,18 +55,36 @@ import secrets
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Final, Protocol
+from typing import Any, Final, Literal, Protocol
 from urllib.parse import parse_qs, urlsplit
 
+from holder.present import x5c_of
 from holder.receive import Received, examine
+from jpki_bridge.binding import create_proof
+from jpki_bridge.certs import CertKind, x5t_s256
+from jpki_bridge.challenge import canonical_origin
+from jpki_bridge.signer import CardSigner
 from vc_core.codecs import b64url_encode
-from vc_core.errors import WalletError
+from vc_core.errors import ShikakuError, WalletError
 from vc_core.jose.jws import sign_jws
-from vc_core.keys import SoftwareKey, generate_key, jwk_thumbprint, public_jwk
+from vc_core.keys import Signer, SoftwareKey, generate_key, jwk_thumbprint, public_jwk
 
-__all__ = ["HttpClient", "Offer", "ReceivedCredential", "parse_offer", "receive", "well_known"]
+__all__ = [
+    "ENROLMENT",
+    "ENROLMENT_CHALLENGE",
+    "HttpClient",
+    "Offer",
+    "ReceivedCredential",
+    "parse_offer",
+    "receive",
+    "well_known",
+]
 
 PRE_AUTHORIZED: Final = "urn:ietf:params:oauth:grant-type:pre-authorized_code"
+#: The issuer metadata's enrolment endpoints (a shikaku extension; see the module).
+ENROLMENT_CHALLENGE: Final = "shikaku_enrolment_challenge_endpoint"
+ENROLMENT: Final = "shikaku_enrolment_endpoint"
+_ENROLMENT_PURPOSE: Final = "enrol-"
 _OFFER_SCHEMES: Final = ("openid-credential-offer://", "https://", "http://")
 
 
@@ -80,11 +116,14 @@ class Offer:
 
 @dataclass(frozen=True, repr=False)
 class ReceivedCredential:
-    """One credential the wallet received and checked, with the key it is bound to."""
+    """One credential the wallet received and checked, with the key it is bound to: a new
+    wallet key (``holder_mode`` ``"wallet"``), or the My Number Card's (``"card"``, ``key``
+    None: the key never leaves the card)."""
 
     received: Received
-    key: SoftwareKey
+    key: SoftwareKey | None
     configuration_id: str
+    holder_mode: Literal["wallet", "card"] = "wallet"
 
 
 def parse_offer(text: str, client: HttpClient) -> Offer:
@@ -131,71 +170,152 @@ def receive(
     tx_code: str | None,
     make_key: Callable[[], SoftwareKey] = lambda: generate_key("p256"),
     now: Callable[[], float] = time.time,
+    card: CardSigner | None = None,
 ) -> list[ReceivedCredential]:
-    """Run the flow (see the module) and return what was received and checked."""
+    """Run the flow (see the module) and return what was received and checked.
+
+    ``card`` (its auth key and PIN, :func:`holder.card.card_signer`) selects card mode; the
+    caller opens the card session around the call and closes it after.
+    """
     if offer.tx_code is not None and not tx_code:
         raise WalletError("wallet.offer_invalid", "this offer needs its transaction code")
-    metadata = _json_of(
-        client.get(well_known(offer.credential_issuer, "openid-credential-issuer")), "metadata"
-    )
-    if metadata.get("credential_issuer") != offer.credential_issuer:
-        raise WalletError("wallet.offer_invalid", "the issuer's metadata names another issuer")
-    server_id = _authorization_server(offer, metadata)
-    server = _json_of(
-        client.get(well_known(server_id, "oauth-authorization-server")), "the server's metadata"
-    )
-    if server.get("issuer") != server_id:
-        raise WalletError("wallet.offer_invalid", "the server's metadata names another server")
-    # DPoP when the server offers it with an algorithm the wallet signs (RFC 9449 §5.1).
-    offered = server.get("dpop_signing_alg_values_supported")
-    dpop = isinstance(offered, list) and "ES256" in offered
-    exchange = _Exchange(client, generate_key("p256") if dpop else None, now)
-    token_url, nonce_url, credential_url = (
-        server.get("token_endpoint"),
-        metadata.get("nonce_endpoint"),
-        metadata.get("credential_endpoint"),
-    )
-    if not all(isinstance(u, str) for u in (token_url, nonce_url, credential_url)):
-        raise WalletError("wallet.offer_invalid", "the issuer's metadata names no endpoints")
-    form = {"grant_type": PRE_AUTHORIZED, "pre-authorized_code": offer.pre_authorized_code}
-    if tx_code:
-        form["tx_code"] = tx_code
-    token = _json_of(exchange.post(str(token_url), data=form), "the token")
-    access = token.get("access_token")
-    if not isinstance(access, str):
-        raise WalletError("wallet.offer_refused", "the issuer gave no access token")
-    # A token asked for under DPoP must be bound to its key; without DPoP it is a bearer token
-    # (RFC 9449 §5, RFC 6749 §7.1).
-    kind = str(token.get("token_type", "")).lower()
-    if kind != ("dpop" if dpop else "bearer"):
-        raise WalletError("wallet.offer_refused", f"the token is of type {kind[:20]!r}")
+    if card is not None:
+        if card.key is not CertKind.AUTH:
+            raise WalletError("wallet.offer_invalid", "card mode binds the card's auth key")
+        card.unlock()  # A wrong PIN spends no code (see the module).
+    session = _Session.start(offer, client, tx_code=tx_code, now=now)
     received = []
+    if card is not None:
+        _enrol_card(session, card)
+        header: dict[str, Any] = {"typ": "openid4vci-proof+jwt", "x5c": x5c_of(card.chain)}
+        for configuration in offer.configuration_ids:
+            checked = session.credential(configuration, header, card)
+            _check_card_bound(checked, card)
+            received.append(ReceivedCredential(checked, None, configuration, "card"))
+        return received
     for configuration in offer.configuration_ids:
         key = make_key()
+        header = {"typ": "openid4vci-proof+jwt", "jwk": public_jwk(key.public_key)}
+        checked = session.credential(configuration, header, key)
+        _check_bound(checked, key)
+        received.append(ReceivedCredential(checked, key, configuration))
+    return received
+
+
+@dataclass(frozen=True)
+class _Session:
+    """One redeemed offer: the issuer's metadata and endpoints, the exchange, the token."""
+
+    offer: Offer
+    client: HttpClient
+    exchange: _Exchange
+    metadata: Mapping[str, Any]
+    nonce_url: str
+    credential_url: str
+    access_token: str
+    now: Callable[[], float]
+
+    @classmethod
+    def start(
+        cls, offer: Offer, client: HttpClient, *, tx_code: str | None, now: Callable[[], float]
+    ) -> _Session:
+        """Steps 1 and 2: the metadata, and the code (with ``tx_code``) for an access token."""
+        metadata = _json_of(
+            client.get(well_known(offer.credential_issuer, "openid-credential-issuer")),
+            "metadata",
+        )
+        if metadata.get("credential_issuer") != offer.credential_issuer:
+            raise WalletError("wallet.offer_invalid", "the issuer's metadata names another issuer")
+        server_id = _authorization_server(offer, metadata)
+        server = _json_of(
+            client.get(well_known(server_id, "oauth-authorization-server")),
+            "the server's metadata",
+        )
+        if server.get("issuer") != server_id:
+            raise WalletError("wallet.offer_invalid", "the server's metadata names another server")
+        # DPoP when the server offers it with an algorithm the wallet signs (RFC 9449 §5.1).
+        offered = server.get("dpop_signing_alg_values_supported")
+        dpop = isinstance(offered, list) and "ES256" in offered
+        exchange = _Exchange(client, generate_key("p256") if dpop else None, now)
+        token_url, nonce_url, credential_url = (
+            server.get("token_endpoint"),
+            metadata.get("nonce_endpoint"),
+            metadata.get("credential_endpoint"),
+        )
+        if not (
+            isinstance(token_url, str)
+            and isinstance(nonce_url, str)
+            and isinstance(credential_url, str)
+        ):
+            raise WalletError("wallet.offer_invalid", "the issuer's metadata names no endpoints")
+        form = {"grant_type": PRE_AUTHORIZED, "pre-authorized_code": offer.pre_authorized_code}
+        if tx_code:
+            form["tx_code"] = tx_code
+        token = _json_of(exchange.post(token_url, data=form), "the token")
+        access = token.get("access_token")
+        if not isinstance(access, str):
+            raise WalletError("wallet.offer_refused", "the issuer gave no access token")
+        # A token asked for under DPoP must be bound to its key; without DPoP it is a bearer
+        # token (RFC 9449 §5, RFC 6749 §7.1).
+        kind = str(token.get("token_type", "")).lower()
+        if kind != ("dpop" if dpop else "bearer"):
+            raise WalletError("wallet.offer_refused", f"the token is of type {kind[:20]!r}")
+        return cls(offer, client, exchange, metadata, nonce_url, credential_url, access, now)
+
+    def post(self, url: str, what: str, **kwargs: Any) -> dict[str, Any]:
+        """A protected resource under the access token, its JSON answer or the refusal."""
+        return _json_of(self.exchange.post(url, access_token=self.access_token, **kwargs), what)
+
+    def credential(self, configuration: str, header: Mapping[str, Any], signer: Signer) -> Received:
+        """Steps 3 and 4: a c_nonce, the key proof ``signer`` signs, the credential, checked."""
         for attempt in (1, 2):
-            c_nonce = _json_of(exchange.remember(client.post(str(nonce_url))), "the nonce").get(
-                "c_nonce"
-            )
-            proof = sign_jws(
-                {"typ": "openid4vci-proof+jwt", "jwk": public_jwk(key.public_key)},
-                {"aud": offer.credential_issuer, "iat": int(now()), "nonce": c_nonce},
-                key,
-            )
+            answer = self.exchange.remember(self.client.post(self.nonce_url))
+            c_nonce = _json_of(answer, "the nonce").get("c_nonce")
+            claims = {"aud": self.offer.credential_issuer, "iat": int(self.now()), "nonce": c_nonce}
+            proof = sign_jws(header, claims, signer)
             body = {"credential_configuration_id": configuration, "proofs": {"jwt": [proof]}}
-            response = exchange.post(str(credential_url), json=body, access_token=access)
+            response = self.exchange.post(
+                self.credential_url, json=body, access_token=self.access_token
+            )
             if attempt == 1 and _error_of(response) == "invalid_nonce":
                 continue
             break
-        answer = _json_of(response, "the credential")
-        items = answer.get("credentials")
+        items = _json_of(response, "the credential").get("credentials")
         if not isinstance(items, list) or len(items) != 1:
             raise WalletError("wallet.offer_refused", "the issuer sent no single credential")
         credential = items[0].get("credential") if isinstance(items[0], Mapping) else None
         text = credential if isinstance(credential, str) else json.dumps(credential)
-        checked = examine(text, issuer_metadata=lambda iss: _jwt_vc_issuer(client, iss))
-        _check_bound(checked, key)
-        received.append(ReceivedCredential(checked, key, configuration))
-    return received
+        return examine(text, issuer_metadata=lambda iss: _jwt_vc_issuer(self.client, iss))
+
+
+def _enrol_card(session: _Session, card: CardSigner) -> None:
+    """Enrol the card's key with the issuer, when it enrols (see the module)."""
+    challenge_url = session.metadata.get(ENROLMENT_CHALLENGE)
+    enrol_url = session.metadata.get(ENROLMENT)
+    if not isinstance(challenge_url, str) or not isinstance(enrol_url, str):
+        return  # This issuer takes card keys without enrolment (a development board).
+    challenge = session.post(challenge_url, "the enrolment")
+    nonce, audience, purpose = (challenge.get(k) for k in ("nonce", "audience", "purpose"))
+    if not all(isinstance(v, str) for v in (nonce, audience, purpose)):
+        raise WalletError("wallet.offer_refused", "the issuer's enrolment challenge is malformed")
+    try:
+        own = canonical_origin(session.offer.credential_issuer) == canonical_origin(str(audience))
+    except ShikakuError:
+        own = False
+    if not own or not str(purpose).startswith(_ENROLMENT_PURPOSE):
+        raise WalletError(
+            "wallet.offer_refused",
+            "the issuer asked the card to sign for another origin or purpose: refused",
+        )
+    proof = create_proof(
+        card,
+        card.chain,
+        key=CertKind.AUTH,
+        nonce=str(nonce),
+        audience=str(audience),
+        purpose=str(purpose),
+    )
+    session.post(enrol_url, "the enrolment", json={"mode": "card", "proof": proof.to_json()})
 
 
 _LOOPBACK: Final = ("127.0.0.1", "localhost", "::1")
@@ -299,6 +419,7 @@ class _Exchange:
 
 
 def _error_of(response: Any) -> str | None:
+    """The OAuth ``error`` of a refusal, or a problem document's ``code``."""
     if response.status_code < 400:
         return None
     challenge = response.headers.get("WWW-Authenticate", "")
@@ -308,7 +429,9 @@ def _error_of(response: Any) -> str | None:
         body = response.json()
     except ValueError:
         return None
-    error = body.get("error") if isinstance(body, Mapping) else None
+    if not isinstance(body, Mapping):
+        return None
+    error = body.get("error", body.get("code"))
     return error if isinstance(error, str) else None
 
 
@@ -342,4 +465,17 @@ def _check_bound(checked: Received, key: SoftwareKey) -> None:
         raise WalletError(
             "wallet.key_mismatch",
             "the issuer bound the credential to a key this wallet did not make",
+        )
+
+
+def _check_card_bound(checked: Received, card: CardSigner) -> None:
+    """The credential must name the card's key, and its certificate where ``cnf`` says one."""
+    thumbprint = jwk_thumbprint(public_jwk(card.public_key))
+    certificate = checked.binding.certificate
+    if checked.binding.thumbprint != thumbprint or (
+        certificate is not None and certificate != x5t_s256(card.certificate)
+    ):
+        raise WalletError(
+            "wallet.key_mismatch",
+            "the issuer bound the credential to a key that is not this card's",
         )

@@ -9,7 +9,8 @@ stale so the URLs in issued credentials answer, and closes the board at shutdown
 
 Routes: issuance (:mod:`issuer.http.issue`), status lists and status changes
 (:mod:`issuer.http.status`), public documents and probes (:mod:`issuer.http.public`), and
-OpenID4VCI 1.0 (:mod:`issuer.http.oid4vci`, its service on ``app.state.oid4vci``).
+OpenID4VCI 1.0 (:mod:`issuer.http.oid4vci`, its service on ``app.state.oid4vci``, with the
+enrolment desk of :func:`issuer.enrolment.enrolment_desk` on ``app.state.enrolment``).
 Errors are RFC 9457 problem documents (:func:`service_kit.http.install_problem_handlers`);
 bodies are capped and read strictly; admin routes need an API key
 (:func:`issuer.http.auth.require_scope`).
@@ -22,15 +23,17 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from datetime import timedelta
+from functools import partial
 
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
 from issuer.board import open_board
+from issuer.enrolment import enrolment_desk
 from issuer.http.admin import router as admin_router
 from issuer.http.auth import install_auth_handler
 from issuer.http.issue import router as issue_router
-from issuer.http.models import IssueRequest, StatusUpdateRequest
+from issuer.http.models import IssueRequest, OfferRequest, StatusUpdateRequest
 from issuer.http.oid4vci import router as oid4vci_router
 from issuer.http.public import router as public_router
 from issuer.http.status import router as status_router
@@ -71,7 +74,12 @@ def create_app(
                 await run_in_threadpool(publisher.publish_due)
             app.state.board = board
             app.state.instances = instances
-            app.state.oid4vci = await run_in_threadpool(Oid4vciIssuer, board)
+            # The enrolment desk (None when the board trusts no JPKI root), and OpenID4VCI with
+            # it: a wallet enrols its holder key in the session of the offer it redeems.
+            app.state.enrolment = await run_in_threadpool(enrolment_desk, board)
+            app.state.oid4vci = await run_in_threadpool(
+                partial(Oid4vciIssuer, board, enrolment=app.state.enrolment)
+            )
             # Suspensions start and end on their days, and lists are re-signed before they
             # expire, while the service runs (issuer.lifecycle.LifecycleScheduler).
             with LifecycleScheduler(board):
@@ -92,5 +100,5 @@ def create_app(
     app.include_router(public_router)
     app.include_router(oid4vci_router)
     app.include_router(admin_router)
-    publish_models(app, IssueRequest, StatusUpdateRequest)
+    publish_models(app, IssueRequest, StatusUpdateRequest, OfferRequest)
     return app

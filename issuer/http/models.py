@@ -14,6 +14,7 @@ __all__ = [
     "IssueOptions",
     "IssueRequest",
     "IssueResponse",
+    "OfferRequest",
     "StatusEntryUpdate",
     "StatusUpdateRequest",
     "StatusUpdateResponse",
@@ -130,4 +131,26 @@ class StatusUpdateResponse(BaseModel):
     credential_id: str = Field(alias="credentialId")
     changed: list[dict[str, Any]] = Field(
         description="Each entry whose value changed: its list, index, purpose and new value."
+    )
+
+
+class OfferRequest(BaseModel):
+    """``POST /admin/offers``: an OpenID4VCI credential offer for one register subject."""
+
+    model_config = _CLOSED
+
+    subject_id: str = Field(
+        min_length=1, max_length=200, description="The register subject, e.g. kangoshi:1234567."
+    )
+    configuration_ids: list[str] | None = Field(
+        default=None,
+        min_length=1,
+        max_length=8,
+        description="Credential configurations of the subject's qualification; default: its "
+        "SD-JWT VC only ({qualification}_dc_sd_jwt).",
+    )
+    tx_code: bool = Field(
+        default=True,
+        description="Protect the offer with a numeric transaction code, sent to the holder "
+        "on another channel.",
     )

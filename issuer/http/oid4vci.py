@@ -13,6 +13,20 @@ Paths: ``/.well-known/openid-credential-issuer`` and ``/.well-known/oauth-author
 (with the issuer identifier's path appended when it has one: OpenID4VCI 1.0 §12.2.2,
 RFC 8414 §3.1), ``GET /oid4vci/offers/{reference}``, ``POST /oid4vci/token`` (form-encoded),
 ``POST /oid4vci/nonce``, ``POST /oid4vci/credential``, ``POST /oid4vci/notification``.
+
+Enrolment in the session (a shikaku extension, :mod:`issuer.oid4vci.service`; served when the
+board has an enrolment desk, ``app.state.enrolment``, and then named in the credential issuer
+metadata as ``shikaku_enrolment_challenge_endpoint`` and ``shikaku_enrolment_endpoint``). Both
+are protected resources like the credential endpoint (``Authorization: DPoP <token>`` and a
+``DPoP`` proof; token and DPoP errors are OAuth 401s):
+
+- ``POST /oid4vci/enrolment/challenge`` (no body) → 200
+  ``{"nonce", "audience", "purpose", "expires_at"}`` for the grant's subject;
+- ``POST /oid4vci/enrolment`` with ``{"mode": "card" | "wallet", "proof": <JpkiBindingProof
+  JSON>, "wallet_jwk"?: <public JWK>}`` → 201 ``{"mode", "thumbprint"}``.
+
+Their other refusals (``card.*``, ``board.*``, ``request.*``) are RFC 9457 problems, with a
+fresh ``DPoP-Nonce`` too. A board without a desk answers 404 ``request.not_found``.
 """
 
 from __future__ import annotations
@@ -27,7 +41,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from issuer.oid4vci import Accepted, Oid4vciIssuer
-from service_kit.http import PROBLEM_RESPONSES, read_json
+from service_kit.http import PROBLEM_RESPONSES, problem_response, read_json
 from vc_core.errors import OAuthError, RequestError, ShikakuError
 
 __all__ = ["oid4vci_of", "router"]
@@ -71,8 +85,13 @@ async def _answer(
     resource: bool,
     dpop_nonce: bool = True,
     status: int = 200,
+    problems: str | None = None,
 ) -> Response:
-    """Run ``work`` in the thread pool; its result (or OAuth error) as the JSON answer."""
+    """Run ``work`` in the thread pool; its result (or OAuth error) as the JSON answer.
+
+    With ``problems`` (the request's path), another shikaku error is answered here as an
+    RFC 9457 problem carrying the fresh ``DPoP-Nonce``; without, it goes to the app's handler.
+    """
     headers = dict(_NO_STORE)
     try:
         result = await run_in_threadpool(work)
@@ -80,6 +99,12 @@ async def _answer(
         if dpop_nonce:
             headers["DPoP-Nonce"] = await run_in_threadpool(service.dpop_nonce)
         return _oauth_error(error, resource=resource, headers=headers)
+    except ShikakuError as error:
+        if problems is None:
+            raise
+        log.info("oid4vci refused: %s", error.code)
+        headers["DPoP-Nonce"] = await run_in_threadpool(service.dpop_nonce)
+        return problem_response(error, instance=problems, headers=headers)
     if dpop_nonce:
         headers["DPoP-Nonce"] = await run_in_threadpool(service.dpop_nonce)
     if result is None:
@@ -93,6 +118,18 @@ OAUTH_ERRORS: Final[dict[int | str, dict[str, Any]]] = {
     "4XX": {
         "description": "An OAuth error response: {error, error_description}",
         "content": {"application/json": {}},
+    },
+    **{k: v for k, v in PROBLEM_RESPONSES.items() if k != "4XX"},
+}
+
+
+#: The enrolment endpoints refuse both ways: OAuth JSON for the token and DPoP, problem
+#: documents for the rest.
+ENROLMENT_ERRORS: Final[dict[int | str, dict[str, Any]]] = {
+    "4XX": {
+        "description": "An OAuth error {error, error_description} for the token and DPoP proof, "
+        "an RFC 9457 problem document for the rest",
+        "content": {"application/json": {}, **PROBLEM_RESPONSES["4XX"]["content"]},
     },
     **{k: v for k, v in PROBLEM_RESPONSES.items() if k != "4XX"},
 }
@@ -223,3 +260,47 @@ async def credential(request: Request) -> Response:
 )
 async def notification(request: Request) -> Response:
     return await _protected(request, "notification", Oid4vciIssuer.notify)
+
+
+async def _enrolment(
+    request: Request,
+    endpoint: str,
+    work: Callable[[Oid4vciIssuer, Accepted, Any], T],
+    *,
+    body: bool,
+    status: int,
+) -> Response:
+    """An enrolment endpoint: the DPoP-bound token, then ``work``; refusals as problems."""
+    service = oid4vci_of(request)
+    if service.enrolment is None:
+        raise RequestError("request.not_found", "this board enrols no holder keys here")
+    authorization, dpop = request.headers.get("authorization"), request.headers.get("dpop")
+    uri = service.endpoints.url(endpoint)
+    content = await read_json(request) if body else None
+
+    def run() -> T:
+        accepted = service.authorize(authorization, dpop, method="POST", uri=uri)
+        return work(service, accepted, content)
+
+    return await _answer(service, run, resource=True, status=status, problems=request.url.path)
+
+
+@router.post(
+    "/oid4vci/enrolment/challenge",
+    summary="Enrolment (shikaku): a challenge for the grant's subject's My Number Card",
+    responses=ENROLMENT_ERRORS,
+)
+async def enrolment_challenge(request: Request) -> Response:
+    return await _enrolment(
+        request, "enrolment/challenge", Oid4vciIssuer.enrolment_challenge, body=False, status=200
+    )
+
+
+@router.post(
+    "/oid4vci/enrolment",
+    status_code=201,
+    summary="Enrolment (shikaku): the card's binding proof enrols the holder key",
+    responses=ENROLMENT_ERRORS,
+)
+async def enrolment(request: Request) -> Response:
+    return await _enrolment(request, "enrolment", Oid4vciIssuer.enrol, body=True, status=201)

@@ -76,6 +76,19 @@ class CreatedOffer:
     tx_code: str | None = field(repr=False)
     expires_at: datetime = field()
 
+    def to_json(self) -> dict[str, Any]:
+        """What the board's admin is handed (``POST /admin/offers``, ``shikaku issuer offer``):
+        the offer by reference, its transaction code (for another channel), expiry and grant."""
+        return {
+            "offer_uri": self.by_reference,
+            "credential_offer_uri": self.offer_uri,
+            "tx_code": self.tx_code,
+            "expires_at": self.expires_at.isoformat(),
+            "grant_id": self.grant_id,
+            "subject_id": self.subject_id,
+            "configuration_ids": list(self.offer["credential_configuration_ids"]),
+        }
+
     @property
     def by_value(self) -> str:
         """``openid-credential-offer://?credential_offer=…`` (§4.1.2)."""

@@ -18,6 +18,26 @@ The pre-authorized code flow (OpenID4VCI 1.0 §3.5), step by step:
 5. :meth:`Oid4vciIssuer.notify` (§11): the wallet says it accepted, failed or deleted them;
    the event log records it.
 
+Enrolment in the same session (a shikaku extension). Outside development only an enrolled key
+may hold a credential (:class:`~issuer.oid4vci.holders.EnrolledKeys`), so a board that has an
+enrolment desk (:class:`issuer.enrolment.Enrolment`, built from ``jpki_anchors`` and
+``enrolment_secret``) lets the wallet enrol its holder key with the access token of the
+pre-authorized grant, between steps 2 and 4: the subject is the grant's, so nobody enrols a key
+for someone else's offer.
+
+- :meth:`Oid4vciIssuer.enrolment_challenge`: the board's challenge for the grant's subject,
+  ``{"nonce", "audience", "purpose", "expires_at"}`` (:meth:`issuer.enrolment.Enrolment.challenge`);
+- :meth:`Oid4vciIssuer.enrol`: ``{"mode": "card" | "wallet", "proof": <JpkiBindingProof>,
+  "wallet_jwk"?: <public JWK, wallet mode>}`` — the card's signature over that challenge
+  (:func:`jpki_bridge.binding.create_proof`) — verified and stored by
+  :meth:`issuer.enrolment.Enrolment.enrol`; answers ``{"mode", "thumbprint"}`` (the RFC 7638
+  thumbprint of the enrolled holder key: the card's auth key, or the wallet key).
+
+The credential issuer metadata names both endpoints under two extension keys, present only when
+the board enrols: ``shikaku_enrolment_challenge_endpoint`` and ``shikaku_enrolment_endpoint``
+(:data:`ENROLMENT_METADATA`). Their refusals are ``card.*`` (the proof, the certificate),
+``board.*`` (the subject) and ``request.*`` (the body) codes, answered as RFC 9457 problems.
+
 Errors are :class:`~vc_core.errors.OAuthError` (``oauth.*``), whose suffix is the OAuth
 ``error`` the endpoint answers with (RFC 6749 §5.2, RFC 6750 §3.1, RFC 9449 §7, OpenID4VCI 1.0
 §6.3, §8.3.1.2, §11.3).
@@ -35,6 +55,7 @@ from functools import cached_property
 from typing import Any, Final
 
 from issuer.board import Board
+from issuer.enrolment import MODES, Enrolment
 from issuer.oid4vci.grants import Grant, GrantStore, digest, tx_code_digest
 from issuer.oid4vci.holders import EnrolledKeys, Holder, KeyProofPolicy, ProofKeyTypes
 from issuer.oid4vci.jwt_proofs import (
@@ -51,6 +72,7 @@ from issuer.oid4vci.metadata import (
     Endpoints,
     authorization_server_metadata,
     configuration,
+    configuration_id,
     issuer_metadata,
 )
 from issuer.oid4vci.models import GrantRow, TokenRow
@@ -60,9 +82,10 @@ from service_kit import migrate as kit_migrate
 from service_kit.nonces import NonceStore, SqlNonceStore
 from vc_core.did import did_jwk_from_public_key
 from vc_core.errors import BoardError, NonceError, OAuthError, RequestError
+from vc_core.keys import jwk_thumbprint
 from vc_schemas.catalogue import Catalogue, default_catalogue
 
-__all__ = ["Accepted", "Oid4vciIssuer", "day_of"]
+__all__ = ["ENROLMENT_METADATA", "Accepted", "Oid4vciIssuer", "day_of"]
 
 C_NONCE_PURPOSE: Final = "oid4vci-c_nonce"
 NOTIFICATION_EVENTS: Final = ("credential_accepted", "credential_failure", "credential_deleted")
@@ -70,6 +93,11 @@ _MAX_CODE: Final = 200
 _MAX_ID: Final = 200
 _PROOF_MAX_AGE: Final = 300
 _ISSUABLE: Final = "registered"
+#: The metadata extension keys naming the enrolment endpoints, and their paths under /oid4vci.
+ENROLMENT_METADATA: Final = {
+    "shikaku_enrolment_challenge_endpoint": "enrolment/challenge",
+    "shikaku_enrolment_endpoint": "enrolment",
+}
 
 
 def day_of(moment: datetime) -> datetime:
@@ -106,6 +134,7 @@ class Oid4vciIssuer:
         key_proofs: KeyProofPolicy | None = None,
         nonces: NonceStore | None = None,
         catalogue: Catalogue | None = None,
+        enrolment: Enrolment | None = None,
     ) -> None:
         settings = board.settings
         self.board = board
@@ -125,6 +154,8 @@ class Oid4vciIssuer:
             kit_migrate.upgrade(board.store.engine, kit_migrate.KIT_MIGRATIONS)
             nonces = SqlNonceStore(board.store.engine)
         self.nonces = nonces
+        #: The board's enrolment desk, or None when it enrols nobody over OpenID4VCI.
+        self.enrolment = enrolment
 
     @property
     def issuer(self) -> str:
@@ -138,13 +169,17 @@ class Oid4vciIssuer:
 
     @cached_property
     def issuer_metadata(self) -> dict[str, Any]:
-        return issuer_metadata(
+        metadata = issuer_metadata(
             self.endpoints,
             self.catalogue,
             name=self.settings.name,
             batch_size=self.settings.oid4vci_batch_size,
             ldp_cryptosuite=self.settings.oid4vci_ldp_cryptosuite,
         )
+        if self.enrolment is not None:
+            for name, path in ENROLMENT_METADATA.items():
+                metadata[name] = self.endpoints.url(path)
+        return metadata
 
     @cached_property
     def authorization_server_metadata(self) -> dict[str, Any]:
@@ -155,30 +190,32 @@ class Oid4vciIssuer:
     def create_offer(
         self,
         subject_id: str,
-        configuration_ids: Sequence[str],
+        configuration_ids: Sequence[str] | None = None,
         *,
         tx_code: bool = True,
         actor: str = "board",
     ) -> CreatedOffer:
         """Offer ``subject_id``'s credentials in the named configurations (see the module).
 
-        ``board.record_unknown`` when the register has no such subject, ``board.not_issuable``
-        when its standing forbids issuing, ``request.invalid`` for a configuration that is not
-        of the subject's qualification.
+        ``configuration_ids`` None offers the subject's qualification as an SD-JWT VC only
+        (``{qualification}_dc_sd_jwt``): the one form a holder can present both with a wallet
+        key and on the My Number Card. ``board.record_unknown`` when the register has no such
+        subject, ``board.not_issuable`` when its standing forbids issuing, ``request.invalid``
+        for a configuration that is not of the subject's qualification.
         """
         record = self._issuable(subject_id)
+        if configuration_ids is None:
+            configuration_ids = [configuration_id(record.record.qualification_id, "dc+sd-jwt")]
         ids = tuple(dict.fromkeys(configuration_ids))
         if not ids:
             raise RequestError("request.invalid", "an offer names at least one configuration")
-        for configuration_id in ids:
+        for named in ids:
             try:
-                chosen = configuration(self.catalogue, configuration_id)
+                chosen = configuration(self.catalogue, named)
             except OAuthError as exc:
                 raise RequestError("request.invalid", exc.message) from None
             if chosen.qualification.id != record.record.qualification_id:
-                raise RequestError(
-                    "request.invalid", f"{configuration_id} is not the subject's qualification"
-                )
+                raise RequestError("request.invalid", f"{named} is not the subject's qualification")
         now = self.now()
         reference = secrets.token_urlsafe(32)
         code = code_of(reference)
@@ -489,6 +526,40 @@ class Oid4vciIssuer:
             holder_key=proof.jkt,
         )
         return store.add_credential(instance, actor="oid4vci")
+
+    # -- enrolment in the session (see the module) -----------------------------------------------
+
+    def _desk(self) -> Enrolment:
+        if self.enrolment is None:
+            raise RequestError("request.not_found", "this board enrols no holder keys here")
+        return self.enrolment
+
+    def enrolment_challenge(self, accepted: Accepted, body: Any = None) -> dict[str, Any]:
+        """A challenge for the card of the grant's subject (``board.*`` if not issuable)."""
+        challenge = self._desk().challenge(accepted.grant.subject_id)
+        return {
+            "nonce": challenge.nonce,
+            "audience": challenge.audience,
+            "purpose": challenge.purpose,
+            "expires_at": challenge.expires_at.isoformat(),
+        }
+
+    def enrol(self, accepted: Accepted, body: Any) -> dict[str, Any]:
+        """Enrol the holder key a binding proof names for the grant's subject."""
+        desk = self._desk()
+        if not isinstance(body, Mapping) or not set(body) <= {"mode", "proof", "wallet_jwk"}:
+            raise RequestError("request.invalid", "send {mode, proof, wallet_jwk?}")
+        mode, proof, wallet_jwk = body.get("mode"), body.get("proof"), body.get("wallet_jwk")
+        if mode not in MODES:
+            raise RequestError("request.invalid", f"mode is one of {', '.join(MODES)}")
+        if not isinstance(proof, Mapping):
+            raise RequestError("request.invalid", "proof is a JpkiBindingProof object")
+        if wallet_jwk is not None and not (
+            isinstance(wallet_jwk, Mapping) and all(isinstance(v, str) for v in wallet_jwk.values())
+        ):
+            raise RequestError("request.invalid", "wallet_jwk is a public JWK")
+        enrolled = desk.enrol(accepted.grant.subject_id, proof, mode, wallet_jwk=wallet_jwk)
+        return {"mode": enrolled.mode, "thumbprint": jwk_thumbprint(dict(enrolled.holder.jwk))}
 
     def notify(self, accepted: Accepted, body: Any) -> None:
         """The notification endpoint (§11): the wallet's word on what it did, logged."""

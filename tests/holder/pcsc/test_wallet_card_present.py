@@ -19,6 +19,7 @@ from jpki_bridge.pcsc import PcscTransport
 from jpki_bridge.pin import PinKind
 from jpki_bridge.pki import TestPki
 from jpki_bridge.session import CardSession, CertSlot
+from tests.holder.test_card_receive import assert_verified_on_card
 from tests.jpki_bridge.pcsc.stack import READER, Emulator, run_shikaku
 from tests.verifier.hospital import hospital as serve_hospital
 from tests.verifier.world import World
@@ -86,10 +87,4 @@ def test_a_card_mode_presentation_from_the_wallet(
     right = run_shikaku(*present, "--pin-stdin", *passphrase, stdin=f"{pki.auth_pin}\n", env=env)
     assert right.returncode == 0, right.stderr
     assert pki.auth_pin not in right.stdout + right.stderr
-    state = httpx.get(
-        f"{served}/oid4vp/transactions/{body['id']}",
-        headers={"Authorization": f"Bearer {body['secret']}"},
-    ).json()
-    assert state["status"] == "done" and state["verdict"]["verified"] is True, state
-    checks = {c["check"]: c["outcome"] for c in state["verdict"]["checks"]}
-    assert checks["holder_certificate"] == "passed" and checks["holder_binding"] == "passed"
+    assert_verified_on_card(httpx.get, served, body)
