@@ -53,7 +53,7 @@ GROUPS: dict[str, tuple[str, str]] = {
         "The holder's wallet: keep your credentials, encrypted, on this machine.",
     ),
     "serve": ("cli.serve", "Run shikaku's HTTP services (the verifier, speaking VC-API)."),
-    "demo": ("cli.demo", "Run the main story end to end on embedded defaults."),
+    "demo": ("cli.demo", "The main story over HTTP: a board, a nurse with her card, a hospital."),
 }
 
 
