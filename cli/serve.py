@@ -199,8 +199,12 @@ def issuer(
 
     import uvicorn
 
+    from issuer.board import open_board
     from issuer.http import create_app
 
+    # Before listening: a database, schema, migration or key that fails is one clear line
+    # (and exit code), not a traceback from inside uvicorn's startup.
+    open_board(settings).close()
     logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(name)s: %(message)s")
     uvicorn.run(
         create_app(settings),

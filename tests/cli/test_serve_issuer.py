@@ -66,3 +66,15 @@ def test_a_production_manifest_needs_the_key_named(
     result = CliRunner().invoke(app, ["serve", "issuer", "--w3c-manifest"])
     assert result.exit_code != 0
     assert "config.invalid" in result.output
+
+
+def test_a_board_whose_database_fails_says_so_in_one_line_before_listening(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the database's folder should be", encoding="utf-8")
+    monkeypatch.setenv("SHIKAKU_DATA_DIR", str(tmp_path / "board"))
+    monkeypatch.setenv("SHIKAKU_DATABASE_URL", f"sqlite:///{blocked}/board.sqlite3")
+    result = CliRunner().invoke(app, ["serve", "issuer", "--development", "--port", "0"])
+    assert result.exit_code != 0
+    assert "storage." in result.output and "Traceback" not in result.output
