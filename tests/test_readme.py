@@ -1,23 +1,36 @@
-"""The README, run as a newcomer runs it: every ``sh`` block, command by command, in order.
+"""The README and the guides in ``docs/``, run as a newcomer runs them: every ``sh`` block,
+command by command, in order.
 
-The commands run in one ``bash`` (so variables carry from block to block), starting in the
-clone as the README says, with a minimal environment: a ``PATH`` without the virtualenv (the
-README's own ``export`` must provide ``shikaku``), a private ``HOME`` and ``TMPDIR``, and no
-network (a ``sitecustomize`` refuses every connection that is not to this machine). Each
-command must exit as its comment says (``# … exit N …``; 0 when it says nothing). Afterwards
-the clone must be as it was (``git status``), and every file the commands made must be one
-``.gitignore`` covers, should someone run them in the clone instead.
+The commands of one document run in one ``bash`` (so variables carry from block to block),
+with a minimal environment: a private ``HOME`` and ``TMPDIR``, and no network (a
+``sitecustomize`` refuses every connection that is not to this machine). Each command must
+exit as its comment says (``# … exit N …``; 0 when it says nothing). The ``bash`` leads a
+process group of its own, and whatever a document left running (a server started with ``&``)
+is stopped with it, whether the commands passed or failed.
+
+- The README starts in the clone, as it says, with a ``PATH`` without the virtualenv (its own
+  ``export`` must provide ``shikaku``). Afterwards the clone must be as it was (``git
+  status``), and every file the commands made must be one ``.gitignore`` covers, should
+  someone run them in the clone instead.
+- Each guide (``docs/*.md``; a name starting with ``_`` is a fragment, not a guide) starts in
+  a new empty folder with ``shikaku`` on the ``PATH``, as the README's "Using it" leaves the
+  reader. A guide's servers listen on ``${BOARD_PORT:-8100}`` and ``${HOSPITAL_PORT:-8000}``:
+  the reader gets the defaults, the test free ports, so runs never collide.
 
 A block whose fence is preceded by ``<!-- readme-test: skip (why) -->`` is not run (the
-quick start, which sets up the clone and runs this very suite). New commands in the README,
-such as a trust list step, are run like the others without any change here.
+quick start, which sets up the clone and runs this very suite). New commands in the README
+or a guide are run like the others without any change here.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
+import signal
+import socket
 import subprocess
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +38,12 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
+VENV_BIN = ROOT / ".venv" / "bin"
+#: The guides in docs/ (a name starting with "_" is a fragment another page takes in).
+GUIDES = sorted(p for p in (ROOT / "docs").glob("*.md") if not p.name.startswith("_"))
+#: The ports a guide's servers listen on (``${BOARD_PORT:-8100}``): free ones in the test.
+PORT_VARIABLES = ("BOARD_PORT", "HOSPITAL_PORT")
+_SYSTEM_PATH = "/usr/local/bin:/usr/bin:/bin"
 
 _SKIP = re.compile(r"<!--\s*readme-test:\s*skip\b")
 _EXIT = re.compile(r"\bexit (\d+)\b")
@@ -112,11 +131,11 @@ def readme_commands(text: str) -> list[Command]:
     return commands
 
 
-def _script(commands: list[Command]) -> str:
+def _script(commands: list[Command], name: str) -> str:
     parts = [
         "set -u",
         'check() { [ "$1" -eq "$2" ] || { '
-        'printf "README.md line %s exited %s, the README says %s\\n" "$3" "$1" "$2" >&2; '
+        f'printf "{name} line %s exited %s, the text says %s\\n" "$3" "$1" "$2" >&2; '
         "exit 99; }; }",
     ]
     for command in commands:
@@ -127,6 +146,69 @@ def _script(commands: list[Command]) -> str:
         ]
     parts.append(f'printf "{_CWD_MARK}%s\\n" "$PWD"')
     return "\n".join(parts) + "\n"
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def run_document(
+    document: Path, *, cwd: Path, tmp_path: Path, path: str, extra: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run ``document``'s commands in one ``bash`` started in ``cwd`` (see the module).
+
+    The bash leads a process group of its own; whatever the commands left running (a server
+    started with ``&`` that a failed command never stopped) is ended with it, pass or fail.
+    """
+    bash = shutil.which("bash")
+    assert bash is not None
+    commands = readme_commands(document.read_text(encoding="utf-8"))
+    guard, home, scratch = tmp_path / "guard", tmp_path / "home", tmp_path / "tmp"
+    for folder in (guard, home, scratch):
+        folder.mkdir(exist_ok=True)
+    (guard / "sitecustomize.py").write_text(_GUARD, encoding="utf-8")
+    env = {
+        "PATH": path,
+        "HOME": str(home),
+        "TMPDIR": str(scratch),
+        "PYTHONPATH": str(guard),
+        "LANG": "C.UTF-8",
+        "COLUMNS": "100",
+        "TERM": "dumb",
+        **(extra or {}),
+    }
+    process = subprocess.Popen(
+        [bash, "-c", _script(commands, document.name)],
+        cwd=cwd,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        stdout, stderr = process.communicate(timeout=900)
+    except subprocess.TimeoutExpired:
+        _end_group(process.pid)
+        stdout, stderr = process.communicate()
+        stderr += "\n(stopped after 900 s)"
+    finally:
+        _end_group(process.pid)
+    return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
+
+
+def _end_group(group: int) -> None:
+    """SIGTERM to what is left of the process group, then SIGKILL to what has not stopped."""
+    for number in (signal.SIGTERM, signal.SIGKILL):
+        for _ in range(100):
+            try:
+                os.killpg(group, number if _ == 0 else 0)
+            except ProcessLookupError:
+                return
+            time.sleep(0.1)
 
 
 def _clone_state() -> str:
@@ -165,42 +247,29 @@ def test_commands_are_read_with_their_expected_exits() -> None:
     ]
 
 
+def _runnable() -> None:
+    if shutil.which("bash") is None or shutil.which("git") is None or not (ROOT / ".git").exists():
+        pytest.skip("the README test needs bash and a git clone")
+    if not (VENV_BIN / "shikaku").exists():
+        pytest.skip("the README runs shikaku from the clone's .venv (make setup)")
+
+
+def _failure(done: subprocess.CompletedProcess[str]) -> str:
+    return done.stderr[-3000:] + "\n--- stdout ---\n" + done.stdout[-3000:]
+
+
 @pytest.mark.slow
 def test_readme_runs_as_written_from_a_scratch_folder(tmp_path: Path) -> None:
-    bash, git = shutil.which("bash"), shutil.which("git")
-    if bash is None or git is None or not (ROOT / ".git").exists():
-        pytest.skip("the README test needs bash and a git clone")
-    if not (ROOT / ".venv" / "bin" / "shikaku").exists():
-        pytest.skip("the README runs shikaku from the clone's .venv (make setup)")
+    _runnable()
     commands = readme_commands(README.read_text(encoding="utf-8"))
     assert any(c.text.startswith("export PATH=") for c in commands)
-    guard, home, scratch = tmp_path / "guard", tmp_path / "home", tmp_path / "tmp"
-    for folder in (guard, home, scratch):
-        folder.mkdir()
-    (guard / "sitecustomize.py").write_text(_GUARD, encoding="utf-8")
-    env = {
-        "PATH": "/usr/local/bin:/usr/bin:/bin",
-        "HOME": str(home),
-        "TMPDIR": str(scratch),
-        "PYTHONPATH": str(guard),
-        "LANG": "C.UTF-8",
-        "COLUMNS": "100",
-        "TERM": "dumb",
-    }
     before = _clone_state()
-    done = subprocess.run(
-        [bash, "-c", _script(commands)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-3000:] + "\n--- stdout ---\n" + done.stdout[-3000:]
+    done = run_document(README, cwd=ROOT, tmp_path=tmp_path, path=_SYSTEM_PATH)
+    assert done.returncode == 0, _failure(done)
     assert _clone_state() == before, "the README changed the clone"
 
     # The README worked in a scratch folder outside the clone …
+    scratch = tmp_path / "tmp"
     cwd = Path(done.stdout.rsplit(_CWD_MARK, 1)[1].strip())
     assert cwd.is_relative_to(scratch) and not cwd.is_relative_to(ROOT)
     made = sorted(str(p.relative_to(cwd)) for p in cwd.rglob("*") if p.is_file())
@@ -215,3 +284,21 @@ def test_readme_runs_as_written_from_a_scratch_folder(tmp_path: Path) -> None:
         check=False,
     )
     assert sorted(ignored.stdout.splitlines()) == made
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("guide", GUIDES, ids=[guide.stem for guide in GUIDES])
+def test_guide_runs_as_written_in_a_fresh_folder(guide: Path, tmp_path: Path) -> None:
+    """Each guide, from a new empty folder, with ``shikaku`` on the ``PATH`` as the README's
+    "Using it" puts it; the ports a guide defaults to are free ones here."""
+    _runnable()
+    assert readme_commands(guide.read_text(encoding="utf-8")), f"{guide.name} runs nothing"
+    folder = tmp_path / "fresh"
+    folder.mkdir()
+    before = _clone_state()
+    ports = {name: str(_free_port()) for name in PORT_VARIABLES}
+    done = run_document(
+        guide, cwd=folder, tmp_path=tmp_path, path=f"{VENV_BIN}:{_SYSTEM_PATH}", extra=ports
+    )
+    assert done.returncode == 0, _failure(done)
+    assert _clone_state() == before, f"{guide.name} changed the clone"
