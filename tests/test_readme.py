@@ -47,6 +47,7 @@ _SYSTEM_PATH = "/usr/local/bin:/usr/bin:/bin"
 
 _SKIP = re.compile(r"<!--\s*readme-test:\s*skip\b")
 _EXIT = re.compile(r"\bexit (\d+)\b")
+_HEREDOC = re.compile(r"(?<!<)<<-?(?!<)\s*['\"]?(\w+)['\"]?")
 _CWD_MARK = "::readme cwd "
 
 # Refuses every connection that is not to this machine, in every Python the README starts.
@@ -101,12 +102,20 @@ def _comment_start(line: str) -> int:
 
 
 def readme_commands(text: str) -> list[Command]:
-    """The commands of every ``sh`` block not marked skip, continuation lines joined."""
+    """The commands of every ``sh`` block not marked skip: continuation lines joined, and a
+    here-document or a function (``name() {`` … ``}``) kept whole, as one command."""
     commands: list[Command] = []
     lines = text.splitlines()
     inside, skipped, pending, start = False, False, "", 0
+    until, expected = "", 0
     for number, line in enumerate(lines, start=1):
         fence = line.strip().startswith("```")
+        if until:  # inside a here-document or a function: taken as written
+            pending += "\n" + line
+            if line.strip() == until:
+                commands.append(Command(pending, start, expected))
+                pending, until = "", ""
+            continue
         if not inside and fence:
             previous = next((p for p in reversed(lines[: number - 1]) if p.strip()), "")
             inside, skipped = True, line.strip() != "```sh" or bool(_SKIP.search(previous))
@@ -125,9 +134,15 @@ def readme_commands(text: str) -> list[Command]:
             continue
         whole = (pending + code.strip()).strip()
         pending = ""
-        if whole:
-            found = _EXIT.search(comment)
-            commands.append(Command(whole, start, int(found.group(1)) if found else 0))
+        if not whole:
+            continue
+        found = _EXIT.search(comment)
+        expected = int(found.group(1)) if found else 0
+        heredoc = _HEREDOC.search(whole)
+        if heredoc or whole.endswith("{"):
+            pending, until = whole, heredoc.group(1) if heredoc else "}"
+            continue
+        commands.append(Command(whole, start, expected))
     return commands
 
 
@@ -140,7 +155,8 @@ def _script(commands: list[Command], name: str) -> str:
     ]
     for command in commands:
         parts += [
-            f"printf '::readme line %s\\n' {command.line}",
+            # To stderr, so that a function whose body this lands in prints only its own.
+            f"printf '::readme line %s\\n' {command.line} >&2",
             command.text,
             f"check $? {command.expected_exit} {command.line}",
         ]
@@ -179,25 +195,32 @@ def run_document(
         "TERM": "dumb",
         **(extra or {}),
     }
-    process = subprocess.Popen(
-        [bash, "-c", _script(commands, document.name)],
-        cwd=cwd,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
+    # Files, not pipes: a server left running would hold a pipe open after the bash ended.
+    out, err = tmp_path / f"{document.stem}.stdout", tmp_path / f"{document.stem}.stderr"
+    with out.open("w", encoding="utf-8") as stdout, err.open("w", encoding="utf-8") as stderr:
+        process = subprocess.Popen(
+            [bash, "-c", _script(commands, document.name)],
+            cwd=cwd,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=stdout,
+            stderr=stderr,
+            start_new_session=True,
+        )
+        try:
+            returncode = process.wait(timeout=900)
+        except subprocess.TimeoutExpired:
+            returncode = -1
+        finally:
+            _end_group(process.pid)
+            process.wait()
+    return subprocess.CompletedProcess(
+        process.args,
+        returncode,
+        out.read_text(encoding="utf-8", errors="replace"),
+        err.read_text(encoding="utf-8", errors="replace")
+        + ("\n(stopped after 900 s)" if returncode == -1 else ""),
     )
-    try:
-        stdout, stderr = process.communicate(timeout=900)
-    except subprocess.TimeoutExpired:
-        _end_group(process.pid)
-        stdout, stderr = process.communicate()
-        stderr += "\n(stopped after 900 s)"
-    finally:
-        _end_group(process.pid)
-    return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
 
 
 def _end_group(group: int) -> None:
@@ -239,11 +262,23 @@ def test_commands_are_read_with_their_expected_exits() -> None:
             "```text",
             "0 * * * * cron",
             "```",
+            "```sh",
+            "cat > a.toml <<'EOF'   # exit 0",
+            "x = 1   # not a comment here",
+            "EOF",
+            "f() {   # a function",
+            "    g <<< 'here-string'",
+            "}",
+            "f   # exit 3",
+            "```",
         ]
     )
     assert readme_commands(text) == [
         Command("a --x 'not # a comment'", 2, 2),
         Command("b --long", 3, 0),
+        Command("cat > a.toml <<'EOF'\nx = 1   # not a comment here\nEOF", 15, 0),
+        Command("f() {\n    g <<< 'here-string'\n}", 18, 0),
+        Command("f", 21, 3),
     ]
 
 
@@ -292,7 +327,6 @@ def test_guide_runs_as_written_in_a_fresh_folder(guide: Path, tmp_path: Path) ->
     """Each guide, from a new empty folder, with ``shikaku`` on the ``PATH`` as the README's
     "Using it" puts it; the ports a guide defaults to are free ones here."""
     _runnable()
-    assert readme_commands(guide.read_text(encoding="utf-8")), f"{guide.name} runs nothing"
     folder = tmp_path / "fresh"
     folder.mkdir()
     before = _clone_state()
