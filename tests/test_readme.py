@@ -212,7 +212,7 @@ def run_document(
         except subprocess.TimeoutExpired:
             returncode = -1
         finally:
-            _end_group(process.pid)
+            _end_group(process)
             process.wait()
     return subprocess.CompletedProcess(
         process.args,
@@ -223,12 +223,18 @@ def run_document(
     )
 
 
-def _end_group(group: int) -> None:
-    """SIGTERM to what is left of the process group, then SIGKILL to what has not stopped."""
+def _end_group(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM to what is left of the bash's process group, then SIGKILL to what has not
+    stopped within ten seconds."""
     for number in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(process.pid, number)
+        except ProcessLookupError:
+            return
         for _ in range(100):
+            process.poll()  # reaps the bash itself, which would otherwise linger as a zombie
             try:
-                os.killpg(group, number if _ == 0 else 0)
+                os.killpg(process.pid, 0)
             except ProcessLookupError:
                 return
             time.sleep(0.1)
@@ -280,6 +286,22 @@ def test_commands_are_read_with_their_expected_exits() -> None:
         Command("f() {\n    g <<< 'here-string'\n}", 18, 0),
         Command("f", 21, 3),
     ]
+
+
+def test_what_a_failed_document_left_running_is_stopped(tmp_path: Path) -> None:
+    if shutil.which("bash") is None:
+        pytest.skip("needs bash")
+    document = tmp_path / "guide.md"
+    document.write_text(
+        "```sh\nsleep 300 &\necho $! > sleeper.pid\nfalse   # the guide goes wrong here\n```\n",
+        encoding="utf-8",
+    )
+    done = run_document(document, cwd=tmp_path, tmp_path=tmp_path, path=_SYSTEM_PATH)
+    assert done.returncode == 99
+    assert "guide.md line 4 exited 1, the text says 0" in done.stderr
+    sleeper = int((tmp_path / "sleeper.pid").read_text(encoding="utf-8"))
+    with pytest.raises(ProcessLookupError):
+        os.kill(sleeper, 0)
 
 
 def _runnable() -> None:
