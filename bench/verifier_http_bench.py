@@ -8,6 +8,11 @@ holder's proof, and the nonce consumed from the service's SQLite nonce database 
 a replay; the pool is larger than the run can use). Reported: requests per second, latency
 percentiles (wrk's), how many answers were not 200, and, measured in the same run,
 ``raw_p256_verify`` and the in-process pipeline rate (:mod:`bench.pipeline_bench`) beside it.
+``--profile DIR`` also records each worker process with py-spy while wrk runs (collapsed
+stacks of the thread holding the GIL, ``DIR/worker-<pid>.txt``; py-spy from PyPI), to see
+where the time goes. ``http_server_cpu_ms_per_request`` is the CPU time the service's
+processes spent during the load (from /proc), per answered request: what the service costs,
+less dependent than the rate on what else the machine is doing.
 
 The board's status lists are served from this process on another loopback port. Benchmarks
 measure; they never assert. Needs ``wrk`` (Debian's package).
@@ -119,12 +124,57 @@ def _wait(url: str, process: subprocess.Popen[bytes]) -> None:
     raise RuntimeError("the verifier did not start")
 
 
+def _processes(pid: int) -> list[int]:
+    """The service's processes: uvicorn's workers (or the one process) and their parent."""
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    workers = [int(p) for p in children.read_text().split()] if children.exists() else []
+    return [pid, *workers]
+
+
+def _cpu_seconds(pids: list[int]) -> float:
+    """User and system CPU time the processes ``pids`` have spent so far (Linux /proc)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime and stime, in clock ticks
+    return total / ticks
+
+
+def _record(pid: int, seconds: float, folder: Path) -> list[subprocess.Popen[bytes]]:
+    """py-spy recording each worker process (or the one process) for the run's ``seconds``."""
+    spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+    workers = _processes(pid)[1:]
+    folder.mkdir(parents=True, exist_ok=True)
+    options = ["record", "--gil", "-r", "200", "-f", "raw", "-d", str(int(seconds))]
+    return [
+        subprocess.Popen(
+            [spy, *options, "-p", str(worker), "-o", str(folder / f"worker-{worker}.txt")],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for worker in workers or [pid]
+    ]
+
+
+def _wrk(url: str, bodies: Path, *, seconds: float, connections: int) -> str:
+    """What wrk prints after loading ``url`` with ``bodies`` (the script above)."""
+    script = bodies.with_name("bench.lua")
+    script.write_text(_LUA)
+    threads = 2
+    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{int(seconds)}s", "--latency"]
+    arguments = ["-s", str(script), url, "--", str(bodies), str(threads)]
+    return subprocess.run([*command, *arguments], capture_output=True, text=True, check=True).stdout
+
+
 def run(
     *,
     seconds: float = 10.0,
     workers: int = 2,
     pool: int = 15_000,
     database_url: str | None = None,
+    connections: int = 32,
+    profile: Path | None = None,
 ) -> dict[str, Any]:
     """Serve, load, measure (see the module)."""
     if shutil.which("wrk") is None:
@@ -179,42 +229,31 @@ def run(
             first = httpx.post(url + "/presentations/verify", json=probe, timeout=30)
             if first.status_code != 200:  # Measuring refusals would measure the wrong thing.
                 raise RuntimeError(f"the probe was not verified: {first.text[:500]}")
-            script = folder / "bench.lua"
-            script.write_text(_LUA)
-            threads = 2
-            output = subprocess.run(
-                [
-                    "wrk",
-                    f"-t{threads}",
-                    "-c32",
-                    f"-d{int(seconds)}s",
-                    "--latency",
-                    "-s",
-                    str(script),
-                    url,
-                    "--",
-                    str(bodies),
-                    str(threads),
-                ],
-                capture_output=True,
-                text=True,
-                check=True,
-            ).stdout
+            recorders = _record(server.pid, seconds, profile) if profile else []
+            serving = _processes(server.pid)
+            cpu_before = _cpu_seconds(serving)
+            output = _wrk(url, bodies, seconds=seconds, connections=connections)
+            cpu = _cpu_seconds(serving) - cpu_before
+            for recorder in recorders:
+                recorder.wait(timeout=60)
         finally:
             server.terminate()
             server.wait(timeout=30)
             status.shutdown()
             world.registry.close()
     requests = float(re.search(r"Requests/sec:\s+([0-9.]+)", output).group(1))  # type: ignore[union-attr]
+    answered = int(re.search(r"(\d+) requests in", output).group(1))  # type: ignore[union-attr]
     figures.update(
         {
             "http_dc_sd_jwt_per_second": round(requests, 1),
             "http_workers": workers,
+            "http_connections": connections,
             "http_not_200": int(re.search(r"NOT_200 (\d+)", output).group(1)),  # type: ignore[union-attr]
             **{
                 f"http_latency_p{p.replace('.', '_')}_ms": float(v)
                 for p, v in re.findall(r"P([0-9.]+) ([0-9.]+)", output)
             },
+            "http_server_cpu_ms_per_request": round(1000 * cpu / answered, 3),
             "http_vs_in_process": round(requests / figures["dc_sd_jwt"], 3),
             "http_vs_raw_p256_verify": round(requests / figures["raw_p256_verify"], 4),
         }
@@ -227,11 +266,19 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("bench/results.json"))
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--connections", type=int, default=32, help="wrk's open connections")
     parser.add_argument(
         "--database-url", help="the verifier's database (default: SQLite in a temporary folder)"
     )
+    parser.add_argument("--profile", type=Path, help="record each worker with py-spy into DIR")
     args = parser.parse_args()
-    figures = run(seconds=args.seconds, workers=args.workers, database_url=args.database_url)
+    figures = run(
+        seconds=args.seconds,
+        workers=args.workers,
+        database_url=args.database_url,
+        connections=args.connections,
+        profile=args.profile,
+    )
     section = "verifier_http" if args.database_url is None else "verifier_http_postgresql"
     merge_section(args.out, section, figures)
     for name, value in figures.items():
