@@ -38,13 +38,16 @@ log = logging.getLogger("shikaku.verifier.http")
 router = APIRouter()
 
 
-def verifier_of(request: Request) -> Verifier:
-    """The service object the lifespan keeps on ``app.state``."""
+async def verifier_of(request: Request) -> Verifier:
+    """The service object the lifespan keeps on ``app.state``.
+
+    ``async`` although it awaits nothing: FastAPI runs a plain ``def`` dependency in the thread
+    pool, a hop per request (two with :func:`settings_of`) for reading an attribute."""
     verifier: Verifier = request.app.state.verifier
     return verifier
 
 
-def settings_of(request: Request) -> VerifierSettings:
+async def settings_of(request: Request) -> VerifierSettings:
     settings: VerifierSettings = request.app.state.settings
     return settings
 
