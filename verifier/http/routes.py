@@ -17,7 +17,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
-from service_kit.http import PROBLEM_RESPONSES, read_model, request_body
+from service_kit.http import PROBLEM_RESPONSES, FastJSONResponse, read_model, request_body
 from vc_core.errors import RequestError, ShikakuError
 from vc_core.formats import Format, detect_format
 from verifier.http.models import (
@@ -148,7 +148,7 @@ async def _verify(
     result = await run_in_threadpool(verifier.verify, value, options)
     failed = sorted({c.code for c in result.verdict.checks if c.ok is False and c.code})
     log.info("%s %s: %s %s", kind, result.format, result.outcome, failed)
-    return JSONResponse(response_of(result), status_code=status_of(result))
+    return FastJSONResponse(response_of(result), status_code=status_of(result))
 
 
 def _refuse_misrouted(value: Any, kind: Kind) -> None:
