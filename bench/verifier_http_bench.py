@@ -24,6 +24,7 @@ import argparse
 import json
 import os
 import re
+import resource
 import shutil
 import socket
 import subprocess
@@ -167,19 +168,79 @@ def _wrk(url: str, bodies: Path, *, seconds: float, connections: int) -> str:
     return subprocess.run([*command, *arguments], capture_output=True, text=True, check=True).stdout
 
 
+def _bodies(world: World, database_url: str, count: int, path: Path) -> Path:
+    """``count`` presentations, each over its own nonce issued into the service's database (as
+    ``POST /challenges`` does), one request body a line."""
+    engine = create_engine(database_url)
+    nonces = SqlNonceStore(engine)
+    sd_jwt, _ = world.sd_jwt()
+    with path.open("w") as out:
+        for _ in range(count):
+            nonce = nonces.issue(
+                audience=AUDIENCE,
+                purpose="presentation",
+                ttl=timedelta(minutes=30),
+                now=datetime.now(UTC),
+            ).value
+            presented = world.present(sd_jwt, nonce=nonce)
+            body = {"verifiablePresentation": presented, "options": {"challenge": nonce}}
+            out.write(json.dumps(body) + "\n")
+    engine.dispose()
+    return path
+
+
+def _load(
+    url: str, pid: int, bodies: Path, *, seconds: float, connections: int, profile: Path | None
+) -> dict[str, Any]:
+    """One wrk run over ``bodies``: the rate, latencies, refusals and the service's CPU."""
+    probe = json.loads(bodies.read_text().splitlines()[-1])
+    first = httpx.post(url + "/presentations/verify", json=probe, timeout=30)
+    if first.status_code != 200:  # Measuring refusals would measure the wrong thing.
+        raise RuntimeError(f"the probe was not verified: {first.text[:500]}")
+    recorders = _record(pid, seconds, profile / f"c{connections}") if profile else []
+    serving = _processes(pid)
+    cpu_before = _cpu_seconds(serving)
+    load_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    output = _wrk(url, bodies, seconds=seconds, connections=connections)
+    load_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = _cpu_seconds(serving) - cpu_before
+    for recorder in recorders:
+        recorder.wait(timeout=60)
+    wrk_cpu = (load_after.ru_utime + load_after.ru_stime) - (
+        load_before.ru_utime + load_before.ru_stime
+    )
+    answered = int(re.search(r"(\d+) requests in", output).group(1))  # type: ignore[union-attr]
+    errors = re.search(
+        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output
+    )
+    return {
+        "per_second": round(float(re.search(r"Requests/sec:\s+([0-9.]+)", output).group(1)), 1),  # type: ignore[union-attr]
+        "connections": connections,
+        "not_200": int(re.search(r"NOT_200 (\d+)", output).group(1)),  # type: ignore[union-attr]
+        "socket_errors": sum(int(n) for n in errors.groups()) if errors else 0,
+        **{
+            f"latency_p{p.replace('.', '_')}_ms": float(v)
+            for p, v in re.findall(r"P([0-9.]+) ([0-9.]+)", output)
+        },
+        "server_cpu_ms_per_request": round(1000 * cpu / answered, 3),
+        "wrk_cpu_ms_per_request": round(1000 * wrk_cpu / answered, 3),
+    }
+
+
 def run(
     *,
     seconds: float = 10.0,
     workers: int = 2,
     pool: int = 15_000,
     database_url: str | None = None,
-    connections: int = 32,
+    connections: tuple[int, ...] = (32, 8),
     profile: Path | None = None,
 ) -> dict[str, Any]:
     """Serve, load, measure (see the module)."""
     if shutil.which("wrk") is None:
         return {"skipped": "wrk is not installed (Debian's package wrk)"}
     figures: dict[str, Any] = dict(pipeline_run(seconds=2.0, pool=2000))
+    levels: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         status_port, port = _free_port(), _free_port()
@@ -208,54 +269,38 @@ def run(
         try:
             url = f"http://127.0.0.1:{port}"
             _wait(url, server)
-            # Nonces issued into the service's own nonce database, as POST /challenges does.
-            engine = create_engine(database_url or sqlite_url(data, "verifier"))
-            nonces = SqlNonceStore(engine)
-            sd_jwt, _ = world.sd_jwt()
-            bodies = folder / "bodies.jsonl"
-            with bodies.open("w") as out:
-                for _ in range(pool):
-                    nonce = nonces.issue(
-                        audience=AUDIENCE,
-                        purpose="presentation",
-                        ttl=timedelta(minutes=30),
-                        now=datetime.now(UTC),
-                    ).value
-                    presented = world.present(sd_jwt, nonce=nonce)
-                    body = {"verifiablePresentation": presented, "options": {"challenge": nonce}}
-                    out.write(json.dumps(body) + "\n")
-            engine.dispose()
-            probe = json.loads(bodies.read_text().splitlines()[-1])
-            first = httpx.post(url + "/presentations/verify", json=probe, timeout=30)
-            if first.status_code != 200:  # Measuring refusals would measure the wrong thing.
-                raise RuntimeError(f"the probe was not verified: {first.text[:500]}")
-            recorders = _record(server.pid, seconds, profile) if profile else []
-            serving = _processes(server.pid)
-            cpu_before = _cpu_seconds(serving)
-            output = _wrk(url, bodies, seconds=seconds, connections=connections)
-            cpu = _cpu_seconds(serving) - cpu_before
-            for recorder in recorders:
-                recorder.wait(timeout=60)
+            for level in connections:  # Each level its own presentations: none is a replay.
+                path = folder / f"bodies-{level}.jsonl"
+                bodies = _bodies(world, database_url or sqlite_url(data, "verifier"), pool, path)
+                levels.append(
+                    _load(
+                        url,
+                        server.pid,
+                        bodies,
+                        seconds=seconds,
+                        connections=level,
+                        profile=profile,
+                    )
+                )
         finally:
             server.terminate()
             server.wait(timeout=30)
             status.shutdown()
             world.registry.close()
-    requests = float(re.search(r"Requests/sec:\s+([0-9.]+)", output).group(1))  # type: ignore[union-attr]
-    answered = int(re.search(r"(\d+) requests in", output).group(1))  # type: ignore[union-attr]
+    first = levels[0]
     figures.update(
         {
-            "http_dc_sd_jwt_per_second": round(requests, 1),
+            "http_dc_sd_jwt_per_second": first["per_second"],
             "http_workers": workers,
-            "http_connections": connections,
-            "http_not_200": int(re.search(r"NOT_200 (\d+)", output).group(1)),  # type: ignore[union-attr]
+            **{f"http_{k}": v for k, v in first.items() if k != "per_second"},
+            "http_vs_in_process": round(first["per_second"] / figures["dc_sd_jwt"], 3),
+            "http_vs_raw_p256_verify": round(first["per_second"] / figures["raw_p256_verify"], 4),
             **{
-                f"http_latency_p{p.replace('.', '_')}_ms": float(v)
-                for p, v in re.findall(r"P([0-9.]+) ([0-9.]+)", output)
+                f"http_c{level['connections']}_{k}": v
+                for level in levels[1:]
+                for k, v in level.items()
+                if k != "connections"
             },
-            "http_server_cpu_ms_per_request": round(1000 * cpu / answered, 3),
-            "http_vs_in_process": round(requests / figures["dc_sd_jwt"], 3),
-            "http_vs_raw_p256_verify": round(requests / figures["raw_p256_verify"], 4),
         }
     )
     return figures
@@ -266,7 +311,11 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("bench/results.json"))
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--connections", type=int, default=32, help="wrk's open connections")
+    parser.add_argument(
+        "--connections",
+        default="32,8",
+        help="wrk's open connections, one run per number (the first gives the http_* figures)",
+    )
     parser.add_argument(
         "--database-url", help="the verifier's database (default: SQLite in a temporary folder)"
     )
@@ -276,7 +325,7 @@ def main() -> None:
         seconds=args.seconds,
         workers=args.workers,
         database_url=args.database_url,
-        connections=args.connections,
+        connections=tuple(int(n) for n in args.connections.split(",")),
         profile=args.profile,
     )
     section = "verifier_http" if args.database_url is None else "verifier_http_postgresql"
