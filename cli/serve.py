@@ -101,6 +101,12 @@ def verifier(
     workers: Annotated[
         int, typer.Option(min=1, max=64, help="Worker processes (one per core serves most).")
     ] = 1,
+    access_log: Annotated[
+        bool,
+        typer.Option(
+            help="uvicorn's line per request (the service logs each verification's outcome)."
+        ),
+    ] = False,
 ) -> None:
     """Serve the employer's verifier (VC-API) with uvicorn, on 127.0.0.1 by default."""
     import logging
@@ -122,7 +128,9 @@ def verifier(
     # The services log outcomes and codes under "shikaku.*" (never nonces or credentials).
     logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(name)s: %(message)s")
     if workers == 1:
-        uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+        uvicorn.run(
+            create_app(settings), host=host, port=port, log_level="info", access_log=access_log
+        )
         return
     # Each worker process builds its own app from the same settings, passed down as the
     # SHIKAKU_* variables it reads (verifier.http.app.from_environment); they share the
@@ -144,6 +152,7 @@ def verifier(
         port=port,
         workers=workers,
         log_level="info",
+        access_log=access_log,
     )
 
 

@@ -58,6 +58,8 @@ T = TypeVar("T")
 DEFAULT_RETRIES: Final = 30
 # The execution option that asks SQLite for synchronous=FULL in one transaction.
 _DURABLE: Final = "shikaku_durable"
+# Where a SQLite connection keeps the synchronous level it was last set to.
+_SYNCHRONOUS: Final = "shikaku_synchronous"
 # PostgreSQL SQLSTATEs worth retrying: serialization failure, deadlock, lock not available.
 _RETRY_SQLSTATES: Final = frozenset({"40001", "40P01", "55P03"})
 _UNIQUE_VIOLATION: Final = "23505"
@@ -187,8 +189,12 @@ def _pragma(cursor: Any, pragma: str, *, deadline: float) -> None:
 def _begin_immediate(connection: sa.Connection) -> None:
     """Open a SQLite transaction holding the write lock, durable when the caller asked."""
     durable = bool(connection.get_execution_options().get(_DURABLE, False))
-    # synchronous cannot change inside a transaction, so it is set just before it opens.
-    connection.exec_driver_sql(f"PRAGMA synchronous={'FULL' if durable else 'NORMAL'}")
+    # synchronous cannot change inside a transaction, so it is set just before it opens; the
+    # connection remembers what it has (a statement saved on most transactions).
+    wanted = "FULL" if durable else "NORMAL"
+    if connection.info.get(_SYNCHRONOUS) != wanted:
+        connection.exec_driver_sql(f"PRAGMA synchronous={wanted}")
+        connection.info[_SYNCHRONOUS] = wanted
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 

@@ -36,6 +36,12 @@ def test_durable_transactions_wait_for_the_disk_and_others_do_not(tmp_path: Path
     # SQLite's synchronous: 1 is NORMAL, 2 is FULL.
     assert transact(engine, lambda s: _pragma(s, "synchronous")) == 2
     assert transact(engine, lambda s: _pragma(s, "synchronous"), durable=False) == 1
+    # The level is set again only when it changes, and always when it does (one connection).
+    levels = [
+        transact(engine, lambda s: _pragma(s, "synchronous"), durable=d)
+        for d in (False, False, True, True, False)
+    ]
+    assert levels == [1, 1, 2, 2, 1]
     engine.dispose()
 
 

@@ -14,9 +14,16 @@ from collections.abc import Iterator
 import pytest
 from fastapi import FastAPI, Request
 from pydantic import BaseModel
+from starlette.responses import JSONResponse
 from starlette.testclient import TestClient
 
-from service_kit.http import install_problem_handlers, limit_body_size, publish_models, read_model
+from service_kit.http import (
+    FastJSONResponse,
+    install_problem_handlers,
+    limit_body_size,
+    publish_models,
+    read_model,
+)
 from service_kit.http import request_body as documented
 
 SECRET_LOCAL = "a-value-only-a-local-variable-holds"
@@ -92,3 +99,21 @@ def test_published_models_are_components_every_reference_resolves_to(
     assert {"Greeting", "ProblemDetails"} <= set(schemas)
     body = document["paths"]["/greet"]["post"]["requestBody"]["content"]["application/json"]
     assert body["schema"] == {"$ref": "#/components/schemas/Greeting"}
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        {
+            "verified": True,
+            "名前": "山田 花子",
+            "n": [1, -2, 3.5, None, False],
+            "s": 'a"\\/\n\u0001',
+        },
+        {"big": 2**64 + 1, "list": [{"nested": "ok"}]},  # orjson cannot: the standard encoder
+        [],
+    ],
+)
+def test_the_fast_json_answer_is_the_json_starlette_would_send(content: object) -> None:
+    fast = FastJSONResponse(content).body
+    assert fast == JSONResponse(content).body

@@ -19,9 +19,9 @@ from alembic.migration import MigrationContext
 
 from service_kit.db import create_engine
 from service_kit.migrate import KIT_MIGRATIONS, upgrade
-from service_kit.nonces import NONCES, InMemoryNonceStore, Nonce, NonceStore, SqlNonceStore
+from service_kit.nonces import NONCES, Nonce, NonceStore, SqlNonceStore
 from tests.service_kit.workers import consume_all
-from vc_core.errors import NonceError, RequestError
+from vc_core.errors import NonceError, RequestError, StorageError
 
 NOW = dt.datetime(2026, 4, 1, 9, 0, tzinfo=dt.UTC)
 TTL = dt.timedelta(minutes=5)
@@ -175,8 +175,9 @@ def test_processes_racing_for_the_same_nonces_each_win_exactly_once(db_url: str)
         engine.dispose()
 
 
-def test_threads_racing_in_memory_each_win_exactly_once() -> None:
-    store = InMemoryNonceStore()
+def test_threads_racing_for_the_same_nonces_each_win_exactly_once(store: NonceStore) -> None:
+    # On the SQL stores the threads' claims meet in group commits, the same value often twice
+    # in one group: the database still lets exactly one of them win.
     nonces = [_issue(store).value for _ in range(300)]
     start = threading.Barrier(8)
     won: list[list[str]] = [[] for _ in range(8)]
@@ -199,3 +200,33 @@ def test_threads_racing_in_memory_each_win_exactly_once() -> None:
         thread.join()
     assert sorted(v for mine in won for v in mine) == sorted(nonces)
     assert lost == ["nonce.reused"] * (7 * len(nonces))
+
+
+def test_a_failed_group_commit_fails_every_claim_in_it_and_the_next_group_runs(
+    sqlite_url: str,
+) -> None:
+    engine = create_engine(sqlite_url)  # No migration yet: every claim fails in the database.
+    store = SqlNonceStore(engine, retries=1)
+    start = threading.Barrier(6)
+    codes: list[str] = []
+
+    def claim() -> None:
+        start.wait()
+        try:
+            store.consume("never-issued", audience=VERIFIER, purpose="presentation", now=NOW)
+        except (StorageError, NonceError) as exc:
+            codes.append(exc.code)
+
+    try:
+        threads = [threading.Thread(target=claim) for _ in range(6)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert codes == ["storage.failed"] * 6
+        upgrade(engine, KIT_MIGRATIONS)  # The lead was passed on: the store works again.
+        nonce = _issue(store)
+        assert store.consume(nonce.value, audience=VERIFIER, purpose="presentation", now=NOW)
+        assert _refusal(store, nonce.value).code == "nonce.reused"
+    finally:
+        engine.dispose()

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -38,6 +39,9 @@ from verifier.web import router as page_router
 
 __all__ = ["create_app", "from_environment"]
 
+# As many as anyio's default thread limit, which the verifications used before.
+_VERIFY_THREADS = 40
+
 
 def create_app(
     settings: VerifierSettings,
@@ -51,6 +55,9 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         verifier = build_verifier(settings.verifier_config(), clock=clock, transport=transport)
         app.state.verifier = verifier
+        # Verifications run here: CPU work, a status list fetch now and then, the nonce's commit.
+        pool = ThreadPoolExecutor(max_workers=_VERIFY_THREADS, thread_name_prefix="verify")
+        app.state.verify_pool = pool
         try:
             oid4vp = open_oid4vp(settings, verifier)
             app.state.oid4vp = oid4vp
@@ -60,6 +67,7 @@ def create_app(
                 if not isinstance(oid4vp, Exception):
                     oid4vp.close()
         finally:
+            pool.shutdown(wait=True)
             verifier.close()
 
     app = service_app(

@@ -101,7 +101,8 @@ def open_oid4vp(settings: VerifierSettings, verifier: Verifier) -> Oid4vpService
     )
 
 
-def service_of(request: Request) -> Oid4vpService:
+async def service_of(request: Request) -> Oid4vpService:
+    # async: a plain def dependency would cost a thread-pool hop per request.
     service: Oid4vpService | Oid4vpError = request.app.state.oid4vp
     if isinstance(service, Oid4vpError):
         raise Oid4vpError("oid4vp.not_configured", service.message)

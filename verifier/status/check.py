@@ -28,6 +28,8 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
 from vc_core import di
 from vc_core.did import KeyResolver, VerificationMethod, resolve_verification_method
 from vc_core.errors import CODES, InputError, ShikakuError, StatusError
@@ -59,6 +61,8 @@ _JWT_ACCEPT = "application/statuslist+jwt"
 _FAILURE_CODES = {"revocation": "status.revoked", "suspension": "status.suspended"}
 # IETF status types (§7.1): 1 INVALID, 2 SUSPENDED; others are application-specific.
 _TOKEN_CODES = {1: "status.revoked", 2: "status.suspended"}
+# How many issuer keys' thumbprints are kept before the memo starts again.
+_THUMBPRINTS = 256
 
 
 def _utc_now() -> datetime:
@@ -85,6 +89,9 @@ class StatusChecker:
         self.min_entries = min_entries
         self._now = now
         self.dispositions = DispositionsReader(fetcher)
+        # The JWK thumbprints of the keys token lists were checked with, by their DER form:
+        # a running verifier sees a few issuer keys over and over.
+        self._thumbprints: dict[bytes, str] = {}
 
     # -- W3C Bitstring Status List ---------------------------------------------------------------
 
@@ -240,9 +247,18 @@ class StatusChecker:
             details.update(self.dispositions.describe(verified, index, now))
         return Check("status.token", False, code, CODES[code], details)
 
+    def _thumbprint(self, key: AnyPublicKey) -> str:
+        der = key.public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
+        known = self._thumbprints.get(der)
+        if known is None:
+            if len(self._thumbprints) >= _THUMBPRINTS:
+                self._thumbprints.clear()
+            known = self._thumbprints[der] = jwk_thumbprint(public_jwk(key))
+        return known
+
     def _token_list(self, uri: str, key: AnyPublicKey, now: datetime) -> VerifiedList:
         # A list verified with one key proves nothing to a caller who trusts another.
-        thumbprint = jwk_thumbprint(public_jwk(key))
+        thumbprint = self._thumbprint(key)
         verified = self.cache.get(uri, "jwt", now)
         if verified is not None and verified.verified_with == thumbprint:
             verified.check_validity(now)
