@@ -42,7 +42,7 @@ VENV_BIN = ROOT / ".venv" / "bin"
 #: The guides in docs/ (a name starting with "_" is a fragment another page takes in).
 GUIDES = sorted(p for p in (ROOT / "docs").glob("*.md") if not p.name.startswith("_"))
 #: The ports a guide's servers listen on (``${BOARD_PORT:-8100}``): free ones in the test.
-PORT_VARIABLES = ("BOARD_PORT", "HOSPITAL_PORT")
+PORT_VARIABLES = ("BOARD_PORT", "BOARD_PORT_2", "HOSPITAL_PORT")
 _SYSTEM_PATH = "/usr/local/bin:/usr/bin:/bin"
 
 _SKIP = re.compile(r"<!--\s*readme-test:\s*skip\b")
@@ -354,7 +354,11 @@ def test_guide_runs_as_written_in_a_fresh_folder(guide: Path, tmp_path: Path) ->
     before = _clone_state()
     ports = {name: str(_free_port()) for name in PORT_VARIABLES}
     done = run_document(
-        guide, cwd=folder, tmp_path=tmp_path, path=f"{VENV_BIN}:{_SYSTEM_PATH}", extra=ports
+        guide,
+        cwd=folder,
+        tmp_path=tmp_path,
+        path=f"{VENV_BIN}:{_SYSTEM_PATH}",
+        extra={**ports, "SHIKAKU_CLONE": str(ROOT)},
     )
     assert done.returncode == 0, _failure(done)
     assert _clone_state() == before, f"{guide.name} changed the clone"
