@@ -50,6 +50,7 @@ EXIT_CODES: Final = MappingProxyType(
         "wallet.no_match": 12,
         "wallet.offer_invalid": 13,
         "wallet.offer_refused": 14,
+        "wallet.issuer_untrusted": 15,
         "wallet.consent_refused": 1,
     }
 )

@@ -22,7 +22,8 @@ using the wallet; 7 the target file already exists (never overwritten); 8 the pa
 is readable by others; 9 the file is not a credential; 10 a presentation request that is
 malformed, unsigned or out of time; 11 a verifier whose certificate does not match who it says
 it is or where the answer goes; 12 no credential answers the request; 13 a malformed offer or
-a missing transaction code; 14 the board refused the offer. A refusal changes nothing.
+a missing transaction code; 14 the board refused the offer; 15 the issuer is not in your
+trust list for that qualification. A refusal changes nothing.
 
 ``receive`` takes a board's offer (OpenID4VCI 1.0, :mod:`holder.flows.oid4vci`), ``present``
 an employer's request (OpenID4VP 1.0, :mod:`holder.flows.oid4vp`): who asks and exactly what
@@ -59,7 +60,7 @@ _EXIT_CODES_HELP = (
     "3 wrong passphrase; 4 damaged wallet; 5 no wallet, or no such credential; 6 wallet busy; "
     "7 file exists (never overwritten); 8 passphrase file readable by others; "
     "9 not a credential; 10 bad request; 11 verifier not who it says; 12 nothing matches; "
-    "13 bad offer; 14 offer refused."
+    "13 bad offer; 14 offer refused; 15 issuer not in your trust list."
 )
 
 app = typer.Typer(
@@ -297,6 +298,14 @@ def receive_(
     allow_last_try: Annotated[
         bool, typer.Option("--allow-last-try", help="Card mode: use the PIN with one try left")
     ] = False,
+    trust: Annotated[
+        Path | None,
+        typer.Option(
+            "--trust",
+            help="Trust list (TOML) of the boards you accept (default: the one `shikaku trust` "
+            "keeps, when there is one)",
+        ),
+    ] = None,
     lang: LangOption = "ja",
 ) -> None:
     """Receive credentials a board offers you (OpenID4VCI 1.0), each on a new wallet key.
@@ -336,6 +345,7 @@ def receive_(
             from holder.flows.oid4vci import receive
 
             got = receive(parsed, client, tx_code=code)
+    names = _trusted_names(got, trust)  # Before anything is kept: an untrusted board, nothing.
     known = {c.id for c in store.credentials()}
     for item in got:
         stored = store.add(
@@ -343,11 +353,48 @@ def receive_(
             format=str(item.received.format),
             qualification=item.received.qualification,
             issuer=item.received.issuer,
-            issuer_name=item.received.issuer_name,
+            issuer_name=names.get(item.received.issuer or "") or item.received.issuer_name,
             holder_mode=item.holder_mode,
             key=item.key,
         )
         _print(render_added(stored, item.received, new=stored.id not in known, lang=lang))
+
+
+def _trusted_names(got: Any, trust: Path | None) -> dict[str, str]:
+    """Each received credential's issuer checked against the holder's trust list (``--trust``,
+    else the one ``shikaku trust`` keeps); its names as the list gives them.
+
+    ``wallet.issuer_untrusted`` when the list does not name the issuer for the credential's
+    qualification. Without any list the check cannot be made: that is said on standard error
+    and nothing is claimed (the employer's verifier checks the issuer in any case)."""
+    from cli.trust import default_registry_path
+    from vc_core.errors import TrustError, WalletError
+    from verifier.trust import TrustRegistry
+
+    path = trust or default_registry_path()
+    if trust is None and not path.is_file():
+        typer.echo(
+            "信頼リストがないため、発行者は照合していません / no trust list here: the issuer "
+            "was not checked against one (shikaku trust add, or --trust)",
+            err=True,
+        )
+        return {}
+    registry = TrustRegistry.load(path)
+    names: dict[str, str] = {}
+    for item in got:
+        issuer, qualification = item.received.issuer or "", item.received.qualification
+        try:
+            entry = registry.lookup(issuer)
+        except TrustError:
+            entry = None
+        if entry is None or qualification is None or not entry.may_issue(qualification):
+            raise WalletError(
+                "wallet.issuer_untrusted",
+                f"{issuer[:80] or 'an unnamed issuer'} is not in your trust list {path} "
+                f"for {qualification or 'this credential'}: nothing was kept",
+            )
+        names[issuer] = entry.name_ja
+    return names
 
 
 def _receive_on_card(

@@ -343,6 +343,7 @@ CODES: Mapping[str, str] = {
     "wallet.credential_unknown": "The wallet holds no credential with this id.",
     "wallet.offer_invalid": "The credential offer is malformed, or needs what was not given.",
     "wallet.offer_refused": "The issuer refused a step of the offer, or answered out of form.",
+    "wallet.issuer_untrusted": "The holder's trust list does not name the issuer for this.",
     "wallet.request_invalid": "The presentation request is malformed, unsigned or out of time.",
     "wallet.verifier_mismatch": "The verifier's certificate does not match who it says it is.",
     "wallet.no_match": "No credential in the wallet answers this request.",
