@@ -335,10 +335,13 @@ def check_trust(
         else:
             builder.build_client_verifier().verify(chain[0], chain[1:])
     except (VerificationError, ValueError) as exc:
+        # pyca's reason, without the certificate it names: its subject is the very name the
+        # wallet has just refused to believe.
+        reason = str(exc).split(" (encountered", 1)[0].removeprefix("validation failed: ")
         raise WalletError(
             "wallet.verifier_untrusted",
             f"the certificate of {host[:80]} does not chain to a root this wallet trusts "
-            f"({str(exc)[:160]})",
+            f"({reason[:120]})",
             host=host[:80],
         ) from None
     return chain[0]
