@@ -49,11 +49,13 @@ from holder.card import card_signer
 from holder.flows.oid4vci import parse_offer, receive
 from holder.flows.oid4vp import fetch_request, match, respond
 from holder.store import StoredCredential, WalletStore
+from holder.verifier_roots import VerifierRoots, load_roots
 from issuer.settings import DEVELOPMENT_API_KEY
 from jpki_bridge.pin import Pin, PinKind
 from jpki_bridge.session import CardSession
 from jpki_bridge.transport import InProcessTransport
 from vc_core.errors import ShikakuError
+from verifier.oid4vp.identity import DEVELOPMENT_CERTIFICATE
 
 __all__ = ["run_demo"]
 
@@ -270,7 +272,10 @@ def _check_at_hospital(party: _Party, stored: StoredCredential) -> _Result:
     link = page.href.get("same-device")
     if asked.status_code != 200 or not link:
         raise RuntimeError(f"the page did not ask (HTTP {asked.status_code})")
-    request = fetch_request(link, party.wallet_http)
+    # The wallet trusts the hospital's development certificate because it was told to: it is
+    # self-signed, so no web PKI root vouches for it.
+    certificate = party.site.hospital.data_dir / "oid4vp" / DEVELOPMENT_CERTIFICATE
+    request = fetch_request(link, party.wallet_http, roots=VerifierRoots(load_roots([certificate])))
     chosen = match(request, party.wallet.credentials())
     party.say(
         f"{request.verifier_name} が尋ねています。開示: "

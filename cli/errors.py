@@ -47,6 +47,7 @@ EXIT_CODES: Final = MappingProxyType(
         "wallet.not_a_credential": 9,
         "wallet.request_invalid": 10,
         "wallet.verifier_mismatch": 11,
+        "wallet.verifier_untrusted": 11,
         "wallet.no_match": 12,
         "wallet.offer_invalid": 13,
         "wallet.offer_refused": 14,
@@ -103,9 +104,18 @@ _MESSAGES = {
         " / others can read the passphrase file; chmod 600 it"
     ),
     "wallet.not_a_credential": ("資格証明のファイルではありません / this file is not a credential"),
+    "wallet.verifier_untrusted": (
+        "確認を求めている相手の証明書を信頼できません。何も送っていません。相手を知っている場合は、"
+        "その認証局の証明書を --verifier-roots FILE（または $SHIKAKU_WALLET_VERIFIER_ROOTS）で"
+        "指定してください / the verifier's certificate does not chain to a root this wallet "
+        "trusts; nothing was sent. If you know this verifier, give its root certificate with "
+        "--verifier-roots FILE (or $SHIKAKU_WALLET_VERIFIER_ROOTS)"
+    ),
 }
 #: Codes whose own message (what was wrong, never a secret) follows the bilingual one.
-_WITH_DETAIL: Final = frozenset({"wallet.store_corrupt", "wallet.not_a_credential"})
+_WITH_DETAIL: Final = frozenset(
+    {"wallet.store_corrupt", "wallet.not_a_credential", "wallet.verifier_untrusted"}
+)
 
 
 def describe(exc: ShikakuError) -> str:

@@ -11,7 +11,8 @@ and the wallet stay where the last run left them::
     hospital.toml  the hospital's settings (``shikaku serve verifier --config``)
     board/         the board's data directory (its key, board.db, status lists)
     hospital/      the verifier's data directory (nonces, OpenID4VP transactions, its
-                   self-signed request-signing certificate)
+                   self-signed request-signing certificate; the wallet trusts
+                   hospital/oid4vp/development-certificate.pem as a verifier root)
     trust.toml     the hospital's trust registry: the board, for the qualifications it issues
     card/          the emulated My Number Card of 佐藤 花子 (register number 1000001 of the
                    sample 看護師 register), PINs 1234 (利用者証明用) and ABC123 (署名用)

@@ -20,14 +20,22 @@ Exit codes (:data:`cli.errors.EXIT_CODES`): 0 done; 1 you declined (``delete``,
 wallet file is damaged; 5 no wallet yet, or no credential with that id; 6 another shikaku is
 using the wallet; 7 the target file already exists (never overwritten); 8 the passphrase file
 is readable by others; 9 the file is not a credential; 10 a presentation request that is
-malformed, unsigned or out of time; 11 a verifier whose certificate does not match who it says
-it is or where the answer goes; 12 no credential answers the request; 13 a malformed offer or
-a missing transaction code; 14 the board refused the offer; 15 the issuer is not in your
-trust list for that qualification. A refusal changes nothing.
+malformed, unsigned, out of time or not over https; 11 a verifier whose certificate does not
+match who it says it is or where the answer goes, or does not chain to a root the wallet
+trusts; 12 no credential answers the request; 13 a malformed offer or a missing transaction
+code; 14 the board refused the offer; 15 the issuer is not in your trust list for that
+qualification. A refusal changes nothing.
 
 ``receive`` takes a board's offer (OpenID4VCI 1.0, :mod:`holder.flows.oid4vci`), ``present``
 an employer's request (OpenID4VP 1.0, :mod:`holder.flows.oid4vp`): who asks and exactly what
-would leave are shown first, and nothing is sent without the holder's yes.
+would leave are shown first, and nothing is sent without the holder's yes. The verifier's
+name shown is its certificate's, and only when the certificate chains to a root the wallet
+trusts (:mod:`holder.verifier_roots`): the web PKI's certificate authorities (certifi's
+bundle, else ``/etc/ssl/certs/ca-certificates.crt``) and the PEM files given with
+``--verifier-roots FILE`` (repeatable) or in ``$SHIKAKU_WALLET_VERIFIER_ROOTS`` (files
+separated by ``os.pathsep``, ``:`` on Linux). A shikaku verifier in development signs with a
+self-signed certificate, ``oid4vp/development-certificate.pem`` in its data directory: give
+that file to trust it.
 
 Card mode. ``receive OFFER --reader NAME`` (or ``--emulator DIR`` in development) binds the
 credentials to her My Number Card instead of new wallet keys: the board's enrolment challenge
@@ -51,16 +59,17 @@ if TYPE_CHECKING:
     from holder.store import WalletStore
     from vc_schemas.text import Text
 
-__all__ = ["ENV_WALLET", "app", "default_wallet_path"]
+__all__ = ["ENV_VERIFIER_ROOTS", "ENV_WALLET", "app", "default_wallet_path"]
 
 ENV_WALLET = "SHIKAKU_WALLET"
+ENV_VERIFIER_ROOTS = "SHIKAKU_WALLET_VERIFIER_ROOTS"
 
 _EXIT_CODES_HELP = (
     "Exit codes: 0 done; 1 declined; 2 other refusal (a bad file, a failing signature); "
     "3 wrong passphrase; 4 damaged wallet; 5 no wallet, or no such credential; 6 wallet busy; "
     "7 file exists (never overwritten); 8 passphrase file readable by others; "
-    "9 not a credential; 10 bad request; 11 verifier not who it says; 12 nothing matches; "
-    "13 bad offer; 14 offer refused; 15 issuer not in your trust list."
+    "9 not a credential; 10 bad request; 11 verifier not who it says, or not trusted; "
+    "12 nothing matches; 13 bad offer; 14 offer refused; 15 issuer not in your trust list."
 )
 
 app = typer.Typer(
@@ -432,19 +441,33 @@ def present_(
     reader: CardReaderOption = None,
     emulator: CardEmulatorOption = None,
     pin_stdin: CardPinStdinOption = False,
+    verifier_roots: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--verifier-roots",
+            metavar="FILE",
+            help="Also trust the verifier certificates chaining to the roots in this PEM file "
+            f"(repeatable; also ${ENV_VERIFIER_ROOTS}, files separated by {os.pathsep!r}).",
+        ),
+    ] = None,
     lang: LangOption = "ja",
 ) -> None:
     """Show an employer what they ask for (OpenID4VP 1.0), after you agree.
 
-    A credential bound to your My Number Card is signed on the card: the tries left are shown
-    and the PIN is asked once (never retried, never shown)."""
+    The employer's certificate must chain to a root this wallet trusts: the web PKI's
+    certificate authorities and the ones given with --verifier-roots. A credential bound to
+    your My Number Card is signed on the card: the tries left are shown and the PIN is asked
+    once (never retried, never shown)."""
     from holder.flows.oid4vp import fetch_request, match, respond
     from holder.http_client import open_client
+    from holder.verifier_roots import VerifierRoots, load_roots
     from vc_core.errors import WalletError
 
+    configured = [Path(p) for p in os.environ.get(ENV_VERIFIER_ROOTS, "").split(os.pathsep) if p]
+    roots = VerifierRoots.default(load_roots([*configured, *(verifier_roots or [])]))
     store = _open(wallet, passphrase_file, lang)
     with open_client() as client:
-        asked = fetch_request(request, client)
+        asked = fetch_request(request, client, roots=roots)
         chosen = match(asked, store.credentials())
         _say(
             f"確認を求めている相手: {asked.verifier_name}", f"Asked by: {asked.verifier_name}", lang

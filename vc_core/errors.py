@@ -346,6 +346,8 @@ CODES: Mapping[str, str] = {
     "wallet.issuer_untrusted": "The holder's trust list does not name the issuer for this.",
     "wallet.request_invalid": "The presentation request is malformed, unsigned or out of time.",
     "wallet.verifier_mismatch": "The verifier's certificate does not match who it says it is.",
+    "wallet.verifier_untrusted": "The verifier's certificate does not chain to a root the "
+    "wallet trusts, or is out of its validity.",
     "wallet.no_match": "No credential in the wallet answers this request.",
     "wallet.consent_refused": "The holder did not agree to disclose; nothing was sent.",
     "wallet.not_a_credential": "The file is not a credential the wallet keeps (a presentation, "

@@ -77,6 +77,7 @@ __all__ = [
     "ReceivedCredential",
     "parse_offer",
     "receive",
+    "secure_url",
     "well_known",
 ]
 
@@ -136,7 +137,7 @@ def parse_offer(text: str, client: HttpClient) -> Offer:
         offer = _json_object(query["credential_offer"][0], "the offer")
     elif "credential_offer_uri" in query:
         uri = query["credential_offer_uri"][0]
-        if not _secure(uri):
+        if not secure_url(uri):
             raise WalletError("wallet.offer_invalid", "an offer is fetched over https only")
         offer = _json_of(client.get(uri), "the offer")
     else:
@@ -321,7 +322,7 @@ def _enrol_card(session: _Session, card: CardSigner) -> None:
 _LOOPBACK: Final = ("127.0.0.1", "localhost", "::1")
 
 
-def _secure(url: str) -> bool:
+def secure_url(url: str) -> bool:
     """Over https, or over http to this very machine only."""
     return url.startswith("https://") or (
         url.startswith("http://") and urlsplit(url).hostname in _LOOPBACK
@@ -332,12 +333,12 @@ def _jwt_vc_issuer(client: HttpClient, issuer: str) -> Mapping[str, Any] | None:
     """The JWT VC Issuer Metadata of ``issuer`` (draft-ietf-oauth-sd-jwt-vc §5), its
     ``jwks_uri`` read when it carries no ``jwks``; None when it cannot be had securely (the
     signature check is then reported as not made)."""
-    if not _secure(issuer):
+    if not secure_url(issuer):
         return None
     metadata = _json_or_none(client.get(well_known(issuer, "jwt-vc-issuer")))
     uri = metadata.get("jwks_uri") if metadata is not None else None
     if metadata is not None and "jwks" not in metadata and isinstance(uri, str):
-        jwks = _json_or_none(client.get(uri)) if _secure(uri) else None
+        jwks = _json_or_none(client.get(uri)) if secure_url(uri) else None
         metadata = None if jwks is None else {**metadata, "jwks": jwks}
     return metadata
 

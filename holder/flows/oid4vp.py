@@ -5,14 +5,26 @@ An employer's page shows an ``openid4vp://`` link (or its QR code). :func:`fetch
 resolves it through an injected HTTP client and checks the signed request object before the
 holder is asked anything:
 
+- the ``request_uri`` and the ``response_uri`` are https (http only to this very machine:
+  127.0.0.1, ::1, localhost), else ``wallet.request_invalid``;
 - ``typ`` is ``oauth-authz-req+jwt``, the signature verifies with the leaf of its ``x5c``,
   and the object is within its ``iat``/``exp``;
 - the client identifier matches that certificate: ``x509_san_dns:<host>`` — the leaf names
   the host as a DNS SAN and the ``response_uri`` is on that host (OpenID4VP 1.0 §5.9.3);
   ``x509_hash:<hash>`` — the base64url SHA-256 of the leaf's DER is the hash. The unsigned
   ``redirect_uri:`` prefix is refused: anyone can say anything in it;
+- the ``x5c`` chain validates, at ``now``, to one of the wallet's verifier roots
+  (:class:`holder.verifier_roots.VerifierRoots`), as §5.9.3 requires for both prefixes
+  ("the Wallet MUST validate the signature and the trust chain"): pyca/cryptography's webpki
+  path validation, as a TLS server certificate for the host with ``x509_san_dns`` and as a
+  client certificate with ``x509_hash`` (the hash pins the leaf; the chain says who vouches
+  for it). A leaf need not carry an authority key identifier (a self-signed certificate the
+  holder added as a root pins itself) and may carry any extended key usage. No root, an
+  expired certificate or a broken chain is ``wallet.verifier_untrusted``: anyone can make a
+  certificate saying "O=東京中央病院" for a host of their own;
 - the verifier's name shown to the holder is the certificate's subject (organisation, then
-  common name), never a name the request claims for itself.
+  common name), never a name the request claims for itself, and only once the chain is
+  trusted.
 
 :func:`match` picks the stored credential the DCQL query asks for (format and ``vct``), and
 :func:`plan` says which claims would leave, marking those hidden by default (本籍, 性別, 国籍),
@@ -37,10 +49,17 @@ from urllib.parse import parse_qs, urlsplit
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.oid import NameOID
+from cryptography.x509.verification import (
+    Criticality,
+    ExtensionPolicy,
+    PolicyBuilder,
+    VerificationError,
+)
 
-from holder.flows.oid4vci import HttpClient
+from holder.flows.oid4vci import HttpClient, secure_url
 from holder.present import present
 from holder.store import StoredCredential
+from holder.verifier_roots import VerifierRoots
 from vc_core.codecs import b64url_encode
 from vc_core.errors import ShikakuError, WalletError
 from vc_core.jose.jwe import KEY_BITS, encrypt_ecdh_es
@@ -55,6 +74,7 @@ __all__ = [
     "Plan",
     "Request",
     "check_identity",
+    "check_trust",
     "fetch_request",
     "leaf_of",
     "match",
@@ -64,6 +84,15 @@ __all__ = [
 
 _TYP: Final = "oauth-authz-req+jwt"
 _SKEW: Final = 60
+_CA_POLICY: Final = ExtensionPolicy.webpki_defaults_ca()
+#: The webpki end-entity profile, except that the authority key identifier may be absent (a
+#: self-signed certificate a holder trusts as a root has none) and any extended key usage is
+#: accepted (a request-signing certificate need not be a TLS one).
+_EE_POLICY: Final = (
+    ExtensionPolicy.webpki_defaults_ee()
+    .may_be_present(x509.AuthorityKeyIdentifier, Criticality.AGNOSTIC, None)
+    .may_be_present(x509.ExtendedKeyUsage, Criticality.AGNOSTIC, None)
+)
 
 
 @dataclass(frozen=True)
@@ -92,15 +121,23 @@ class Plan:
 
 
 def fetch_request(
-    link: str, client: HttpClient, *, now: Callable[[], float] = time.time
+    link: str,
+    client: HttpClient,
+    *,
+    roots: VerifierRoots,
+    now: Callable[[], float] = time.time,
 ) -> Request:
     """Resolve ``link`` (``openid4vp://…`` or the text of its QR code) and check the request
-    object (see the module); ``wallet.request_invalid`` or ``wallet.verifier_mismatch``."""
+    object (see the module), its certificate chain against ``roots``;
+    ``wallet.request_invalid``, ``wallet.verifier_mismatch`` or ``wallet.verifier_untrusted``.
+    """
     query = parse_qs(urlsplit(link.strip()).query)
     request_uri = next(iter(query.get("request_uri", [])), None)
     named = next(iter(query.get("client_id", [])), None)
     if request_uri is None or named is None:
         raise WalletError("wallet.request_invalid", "the link names no signed request object")
+    if not secure_url(request_uri):
+        raise WalletError("wallet.request_invalid", "the request_uri is not https")
     answer = client.get(request_uri, headers={"Accept": "application/oauth-authz-req+jwt"})
     if answer.status_code != 200:
         raise WalletError(
@@ -130,6 +167,13 @@ def fetch_request(
     if client_id != named or not isinstance(client_id, str) or not isinstance(response_uri, str):
         raise WalletError("wallet.request_invalid", "the client_id or response_uri is missing")
     check_identity(client_id, response_uri, leaf)
+    check_trust(
+        client_id,
+        jws.header["x5c"],
+        roots,
+        at=datetime.fromtimestamp(moment, UTC),
+        host=urlsplit(response_uri).hostname or "?",
+    )
     mode = claims.get("response_mode")
     if mode not in ("direct_post", "direct_post.jwt"):
         raise WalletError(
@@ -245,7 +289,10 @@ def leaf_of(chain: Any) -> x509.Certificate:
 
 
 def check_identity(client_id: str, response_uri: str, leaf: x509.Certificate) -> None:
-    """The ``client_id`` names this certificate, and the response goes to its host."""
+    """The ``client_id`` names this certificate, and the response goes (over https) to its
+    host."""
+    if not secure_url(response_uri):
+        raise WalletError("wallet.request_invalid", "the response_uri is not https")
     prefix, _, value = client_id.partition(":")
     host = urlsplit(response_uri).hostname
     if prefix == "x509_san_dns":
@@ -266,6 +313,38 @@ def check_identity(client_id: str, response_uri: str, leaf: x509.Certificate) ->
             raise WalletError("wallet.verifier_mismatch", "the certificate is not the one named")
         return
     raise WalletError("wallet.request_invalid", f"client_id prefix {prefix[:20]!r} is not accepted")
+
+
+def check_trust(
+    client_id: str, x5c: Sequence[str], roots: VerifierRoots, *, at: datetime, host: str
+) -> x509.Certificate:
+    """The leaf of ``x5c``, once its chain validates at ``at`` to one of ``roots`` (for the
+    host of an ``x509_san_dns`` client identifier); ``wallet.verifier_untrusted`` if not,
+    naming ``host`` (where the answer would go)."""
+    chain = [leaf_of(x5c[i:]) for i in range(len(x5c))]
+    prefix, _, value = client_id.partition(":")
+    builder = (
+        PolicyBuilder()
+        .store(roots.store)
+        .time(at)
+        .extension_policies(ca_policy=_CA_POLICY, ee_policy=_EE_POLICY)
+    )
+    try:
+        if prefix == "x509_san_dns":
+            builder.build_server_verifier(x509.DNSName(value)).verify(chain[0], chain[1:])
+        else:
+            builder.build_client_verifier().verify(chain[0], chain[1:])
+    except (VerificationError, ValueError) as exc:
+        # pyca's reason, without the certificate it names: its subject is the very name the
+        # wallet has just refused to believe.
+        reason = str(exc).split(" (encountered", 1)[0].removeprefix("validation failed: ")
+        raise WalletError(
+            "wallet.verifier_untrusted",
+            f"the certificate of {host[:80]} does not chain to a root this wallet trusts "
+            f"({reason[:120]})",
+            host=host[:80],
+        ) from None
+    return chain[0]
 
 
 def _for_ecdh_es(jwk: Mapping[str, Any]) -> bool:

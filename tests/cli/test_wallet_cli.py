@@ -406,11 +406,10 @@ def test_only_wallet_refusals_have_their_own_exit_codes() -> None:
     assert set(EXIT_CODES) <= set(CODES) and all(c.startswith("wallet.") for c in EXIT_CODES)
     kinds = {code: number for code, number in EXIT_CODES.items()}
     assert kinds["wallet.store_missing"] == kinds["wallet.credential_unknown"] == 5
-    others = [
-        n
-        for c, n in kinds.items()
-        if c not in ("wallet.store_missing", "wallet.credential_unknown")
-    ]
+    # A verifier not to be believed: its certificate names someone else, or no root vouches.
+    assert kinds["wallet.verifier_mismatch"] == kinds["wallet.verifier_untrusted"] == 11
+    shared = ("wallet.store_missing", "wallet.credential_unknown", "wallet.verifier_untrusted")
+    others = [n for c, n in kinds.items() if c not in shared]
     assert len(set(others)) == len(others) and EXIT_REFUSED not in kinds.values()
     assert exit_code(ShikakuError("proof.invalid_signature")) == EXIT_REFUSED
     assert exit_code(WalletError("wallet.passphrase_incorrect")) == 3

@@ -21,6 +21,7 @@ from holder.card import card_signer
 from holder.flows.oid4vci import parse_offer, receive
 from holder.flows.oid4vp import fetch_request, match, respond
 from holder.store import KdfParams, WalletStore
+from holder.verifier_roots import VerifierRoots, load_roots
 from issuer.board import Board
 from issuer.enrolment import Enrolment
 from issuer.http import IssuerSettings, create_app
@@ -35,6 +36,7 @@ from vc_core.errors import CardError
 from vc_core.keys import generate_key
 from verifier.http import VerifierSettings
 from verifier.http import create_app as verifier_app
+from verifier.oid4vp.identity import DEVELOPMENT_CERTIFICATE
 from verifier.trust import TrustedIssuer, TrustRegistry
 
 BOARD = "https://board.example.jp"
@@ -174,7 +176,10 @@ def test_a_nurse_enrols_her_card_receives_and_presents_on_it(
     created = hospital.post("/oid4vp/transactions", json={"qualification": "kangoshi"})
     assert created.status_code == 201, created.text
     transaction = created.json()
-    request = fetch_request(transaction["authorization_request"], hospital)
+    # The hospital runs in development: the wallet is given its self-signed certificate.
+    certificate = tmp_path / "verifier" / "oid4vp" / DEVELOPMENT_CERTIFICATE
+    roots = VerifierRoots(load_roots([certificate]))
+    request = fetch_request(transaction["authorization_request"], hospital, roots=roots)
     chosen = match(request, store.credentials())
     assert chosen.credential.holder_mode == "card"
     with CardSession(emulated(card_dir)) as session:

@@ -2,8 +2,9 @@
 
 The verifier (tests/verifier/oid4vp: the real app, a trust registry, status lists) creates a
 transaction; the wallet's flow (:mod:`holder.flows.oid4vp`) fetches and checks the signed
-request, matches its DCQL query to the stored credential, discloses what was asked and no
-more, and answers in both response modes; the verifier's verdict is 有効.
+request (the verifier's development certificate given as the wallet's one verifier root),
+matches its DCQL query to the stored credential, discloses what was asked and no more, and
+answers in both response modes; the verifier's verdict is 有効.
 """
 
 from __future__ import annotations
@@ -20,14 +21,15 @@ from starlette.testclient import TestClient
 
 from holder.flows.oid4vp import check_identity, fetch_request, leaf_of, match, respond
 from holder.store import KdfParams, WalletStore
-from tests.verifier.oid4vp.conftest import ask, client, settings, verdict, world
+from holder.verifier_roots import VerifierRoots
+from tests.verifier.oid4vp.conftest import ask, client, roots, settings, verdict, world
 from tests.verifier.world import World
 from vc_core.errors import WalletError
 from vc_core.jose.jws import sign_jws
 from vc_core.keys import generate_key, public_jwk
 from verifier.oid4vp.identity import development_identity
 
-__all__ = ["client", "settings", "world"]
+__all__ = ["client", "roots", "settings", "world"]
 
 
 def _wallet(tmp_path: Path, world: World, *, with_credential: bool = True) -> WalletStore:
@@ -48,11 +50,13 @@ def _now(world: World) -> float:
 
 @pytest.mark.parametrize("mode", ["direct_post", "direct_post.jwt"])
 def test_the_wallet_presents_what_the_employer_asked(
-    client: TestClient, world: World, tmp_path: Path, mode: str
+    client: TestClient, world: World, roots: VerifierRoots, tmp_path: Path, mode: str
 ) -> None:
     store = _wallet(tmp_path, world)
     asked = ask(client, response_mode=mode)
-    request = fetch_request(asked.created["authorization_request"], client, now=lambda: _now(world))
+    request = fetch_request(
+        asked.created["authorization_request"], client, roots=roots, now=lambda: _now(world)
+    )
     assert request.client_id.startswith("x509_san_dns:")
     assert request.verifier_name  # the certificate's name, shown to the holder
     chosen = match(request, store.credentials())
@@ -67,7 +71,7 @@ def test_the_wallet_presents_what_the_employer_asked(
 
 
 def test_a_tampered_request_object_is_refused_before_anything_is_shown(
-    client: TestClient, world: World, tmp_path: Path
+    client: TestClient, world: World, roots: VerifierRoots, tmp_path: Path
 ) -> None:
     asked = ask(client)
 
@@ -87,16 +91,23 @@ def test_a_tampered_request_object_is_refused_before_anything_is_shown(
         post = client.post
 
     with pytest.raises(WalletError) as raised:
-        fetch_request(asked.created["authorization_request"], Tampering(), now=lambda: _now(world))
+        fetch_request(
+            asked.created["authorization_request"],
+            Tampering(),
+            roots=roots,
+            now=lambda: _now(world),
+        )
     assert raised.value.code == "wallet.request_invalid"
 
 
 def test_a_request_no_credential_answers_is_said_so(
-    client: TestClient, world: World, tmp_path: Path
+    client: TestClient, world: World, roots: VerifierRoots, tmp_path: Path
 ) -> None:
     store = _wallet(tmp_path, world, with_credential=False)
     asked = ask(client)
-    request = fetch_request(asked.created["authorization_request"], client, now=lambda: _now(world))
+    request = fetch_request(
+        asked.created["authorization_request"], client, roots=roots, now=lambda: _now(world)
+    )
     with pytest.raises(WalletError) as raised:
         match(request, store.credentials())
     assert raised.value.code == "wallet.no_match"
@@ -115,9 +126,11 @@ def test_a_verifier_whose_certificate_does_not_match_its_response_uri_is_refused
     assert raised.value.code == "wallet.verifier_mismatch"
 
 
-def _foreign_request(tmp_path: Path, now: float, enc_values: list[str] | None) -> httpx.Client:
+def _foreign_request(
+    tmp_path: Path, now: float, enc_values: list[str] | None
+) -> tuple[httpx.Client, VerifierRoots]:
     """Another verifier's signed request for an encrypted answer, listing ``enc_values`` (or
-    nothing), served over httpx's own mock transport."""
+    nothing), served over httpx's own mock transport; and its certificate as a root."""
     identity = development_identity(tmp_path / "foreign", "localhost")
     der = identity.chain[0].public_bytes(serialization.Encoding.DER)
     metadata: dict[str, Any] = {
@@ -138,7 +151,8 @@ def _foreign_request(tmp_path: Path, now: float, enc_values: list[str] | None) -
     }
     header = {"typ": "oauth-authz-req+jwt", "x5c": [base64.b64encode(der).decode()]}
     signed = sign_jws(header, claims, identity.key)
-    return httpx.Client(transport=httpx.MockTransport(lambda _: httpx.Response(200, text=signed)))
+    served = httpx.Client(transport=httpx.MockTransport(lambda _: httpx.Response(200, text=signed)))
+    return served, VerifierRoots(identity.chain)
 
 
 _FOREIGN_LINK = (
@@ -155,8 +169,9 @@ def test_the_answer_is_encrypted_with_a_content_encryption_the_verifier_lists(
 ) -> None:
     """OpenID4VP 1.0 §5.1: ``encrypted_response_enc_values_supported``, A128GCM by default."""
     now = time.time()
-    with _foreign_request(tmp_path, now, offered) as foreign:
-        request = fetch_request(_FOREIGN_LINK, foreign, now=lambda: now)
+    foreign, roots = _foreign_request(tmp_path, now, offered)
+    with foreign:
+        request = fetch_request(_FOREIGN_LINK, foreign, roots=roots, now=lambda: now)
     assert request.encryption_enc == used
 
 
@@ -164,9 +179,7 @@ def test_a_verifier_listing_no_content_encryption_the_wallet_makes_is_refused(
     tmp_path: Path,
 ) -> None:
     now = time.time()
-    with (
-        _foreign_request(tmp_path, now, ["A192GCM"]) as foreign,
-        pytest.raises(WalletError) as raised,
-    ):
-        fetch_request(_FOREIGN_LINK, foreign, now=lambda: now)
+    foreign, roots = _foreign_request(tmp_path, now, ["A192GCM"])
+    with foreign, pytest.raises(WalletError) as raised:
+        fetch_request(_FOREIGN_LINK, foreign, roots=roots, now=lambda: now)
     assert raised.value.code == "wallet.request_invalid"

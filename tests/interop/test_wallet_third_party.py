@@ -16,7 +16,9 @@ registry the tests skip, saying why):
   ``@sd-jwt/core`` (issuer signature, disclosures, KB-JWT with nonce and audience).
 
 The wallet is driven the way a nurse drives it: ``shikaku wallet receive`` and ``shikaku
-wallet present``, trusting the test CA through ``SSL_CERT_FILE`` as it would a board's own.
+wallet present``, trusting the test CA through ``SSL_CERT_FILE`` as it would a board's own,
+and the verifier's self-signed request-signing certificate as a verifier root
+(``--verifier-roots``); without that root it refuses the verifier.
 """
 
 from __future__ import annotations
@@ -105,8 +107,14 @@ def node_verifier(programs: Path, tls: Tls, **more: Any) -> Iterator[dict[str, A
         **more,
     }
     log = tls.ca.parent / "verifier.log"
+    root = tls.ca.parent / "verifier-request-root.pem"
+    root.write_bytes(
+        x509.load_der_x509_certificate(base64.b64decode(x5c[0])).public_bytes(
+            serialization.Encoding.PEM
+        )
+    )
     with node_service(programs / VERIFIER, config, ca=tls.ca, log=log) as started:
-        yield started
+        yield {**started, "request_root": str(root)}
 
 
 def request_certificate(host: str) -> tuple[list[str], str]:
@@ -226,9 +234,11 @@ def test_a_credential_bound_to_another_key_is_not_kept(
 # -- presenting to the third-party verifier ----------------------------------------------------
 
 
-def present(ready: Wallet, verifier: dict[str, Any]) -> Any:
+def present(ready: Wallet, verifier: dict[str, Any], *, trusted: bool = True) -> Any:
+    """``shikaku wallet present``, the verifier's certificate given as a root if ``trusted``."""
     link = verifier["authorization_request"]
-    return ready("wallet", "present", link, "--yes", *ready.passphrase, "--lang", "en")
+    roots = ("--verifier-roots", verifier["request_root"]) if trusted else ()
+    return ready("wallet", "present", link, "--yes", *roots, *ready.passphrase, "--lang", "en")
 
 
 @pytest.mark.parametrize(
@@ -294,6 +304,21 @@ def test_a_verifier_whose_certificate_is_not_for_its_response_uri_gets_nothing(
             run = present(ready, verifier)
             seen = observed(verifier, "/test/result", tls)
     assert run.code == 11 and "wallet.verifier_mismatch" in run.text
+    assert seen["request_fetches"] == 1 and seen["responses"] == []
+
+
+def test_a_verifier_the_wallet_has_no_root_for_gets_nothing(
+    ready: Wallet, programs: Path, tls: Tls
+) -> None:
+    """The third-party verifier's certificate is self-signed: unless the holder gives it as a
+    root, the wallet does not believe the name in it (OpenID4VP 1.0 §5.9.3, trust chain)."""
+    with node_issuer(programs, tls) as issuer:
+        assert receive(ready, issuer["offer"]).code == 0
+        with node_verifier(programs, tls) as verifier:
+            run = present(ready, verifier, trusted=False)
+            seen = observed(verifier, "/test/result", tls)
+    assert run.code == 11 and "wallet.verifier_untrusted" in run.text, run.text
+    assert "Interop Hospital" not in run.text and "localhost" in run.text
     assert seen["request_fetches"] == 1 and seen["responses"] == []
 
 

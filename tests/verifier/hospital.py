@@ -1,6 +1,7 @@
 """A hospital's verifier over real HTTP for wallet tests: the world of ``tests/verifier/world``
 at the present time (wallets sign with the real clock), its trust registry, and the app under
-uvicorn on a loopback port (development settings: OpenID4VP with a self-signed certificate)."""
+uvicorn on a loopback port (development settings: OpenID4VP with a self-signed certificate,
+which wallets must be given as a verifier root: :func:`development_certificate`)."""
 
 from __future__ import annotations
 
@@ -13,8 +14,15 @@ from tests.serving import serving
 from tests.verifier.world import BASE, World, handler, make_world
 from vc_core.clock import FixedClock
 from verifier.http import VerifierSettings, create_app
+from verifier.oid4vp.identity import DEVELOPMENT_CERTIFICATE
 
-__all__ = ["hospital"]
+__all__ = ["development_certificate", "hospital"]
+
+
+def development_certificate(folder: Path) -> Path:
+    """The served hospital's self-signed request-signing certificate (PEM, no key), made
+    when it starts: the verifier root a wallet needs to trust it."""
+    return folder / "verifier" / "oid4vp" / DEVELOPMENT_CERTIFICATE
 
 
 @contextmanager

@@ -59,7 +59,7 @@ def create_app(
         pool = ThreadPoolExecutor(max_workers=_VERIFY_THREADS, thread_name_prefix="verify")
         app.state.verify_pool = pool
         try:
-            oid4vp = open_oid4vp(settings, verifier)
+            oid4vp = open_oid4vp(settings, verifier, now=clock())
             app.state.oid4vp = oid4vp
             try:
                 yield

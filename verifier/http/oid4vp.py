@@ -29,6 +29,7 @@ Without a request-signing certificate outside development the routes answer 503
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from typing import Annotated, Any, Final, Literal
 
 from fastapi import APIRouter, Depends, Request
@@ -89,10 +90,13 @@ class CreateTransaction(BaseModel):
     )
 
 
-def open_oid4vp(settings: VerifierSettings, verifier: Verifier) -> Oid4vpService | Oid4vpError:
-    """The service for ``settings``, or why OpenID4VP is off (the routes answer with it)."""
+def open_oid4vp(
+    settings: VerifierSettings, verifier: Verifier, *, now: datetime | None = None
+) -> Oid4vpService | Oid4vpError:
+    """The service for ``settings``, or why OpenID4VP is off (the routes answer with it);
+    ``now`` is the service's time (a development certificate is made valid from it)."""
     try:
-        identity = settings.oid4vp_identity()
+        identity = settings.oid4vp_identity(now=now)
     except Oid4vpError as exc:
         log.warning("OpenID4VP is off: %s", exc.message)
         return exc

@@ -12,7 +12,7 @@ a site of their own.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Literal
 from urllib.parse import urlsplit
 
@@ -81,8 +81,9 @@ class VerifierSettings(ServiceSettings):
             allow_redirect_uri=self.environment == "development",
         )
 
-    def oid4vp_identity(self) -> ClientIdentity:
-        """The request-signing identity; ``oid4vp.not_configured`` when there is none."""
+    def oid4vp_identity(self, *, now: datetime | None = None) -> ClientIdentity:
+        """The request-signing identity; ``oid4vp.not_configured`` when there is none. In
+        development a self-signed one is made, valid from ``now`` (the service's clock)."""
         url = urlsplit(self.public_url or self.audience)
         if url.scheme not in ("https", "http") or not url.hostname:
             raise Oid4vpError(
@@ -91,7 +92,7 @@ class VerifierSettings(ServiceSettings):
         if self.oid4vp_certificate is not None and self.oid4vp_key is not None:
             return load_identity(self.oid4vp_certificate, self.oid4vp_key, url.hostname)
         if self.environment == "development":
-            return development_identity(self.data_dir / "oid4vp", url.hostname)
+            return development_identity(self.data_dir / "oid4vp", url.hostname, now=now)
         raise Oid4vpError(
             "oid4vp.not_configured", "set oid4vp_certificate and oid4vp_key (production)"
         )

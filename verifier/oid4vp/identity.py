@@ -12,8 +12,11 @@ In production the certificate chain and its P-256 key are files the operator con
 (``oid4vp_certificate`` / ``oid4vp_key`` in :class:`~verifier.http.settings.VerifierSettings`);
 the leaf must name the host of the service's public URL. In development, when none is
 configured, a self-signed certificate for that host is generated once into the data
-directory, so ``shikaku serve verifier`` speaks OpenID4VP on a bare machine (a wallet that
-checks trust chains will not trust it, which is what development means).
+directory, so ``shikaku serve verifier`` speaks OpenID4VP on a bare machine. A wallet that
+checks trust chains (shikaku's does) trusts it only when told to: the certificate alone, no
+key, is also written to ``development-certificate.pem`` in that folder
+(:data:`DEVELOPMENT_CERTIFICATE`), the file to give ``shikaku wallet present
+--verifier-roots``.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from vc_core.errors import ConfigError, Oid4vpError
 from vc_core.keys import SoftwareKey
 
 __all__ = [
+    "DEVELOPMENT_CERTIFICATE",
     "PREFIXES",
     "ClientIdentity",
     "Prefix",
@@ -48,6 +52,8 @@ __all__ = [
 Prefix = Literal["x509_san_dns", "x509_hash", "redirect_uri"]
 PREFIXES: Final = ("x509_san_dns", "x509_hash", "redirect_uri")
 _DEV_FILE: Final = "development-identity.pem"
+#: The development certificate alone (no key), for wallets to trust in development.
+DEVELOPMENT_CERTIFICATE: Final = "development-certificate.pem"
 
 
 def x509_hash(certificate: x509.Certificate) -> str:
@@ -146,6 +152,7 @@ def development_identity(folder: Path, host: str, *, now: datetime | None = None
     moment = now or datetime.now(UTC)
     found = _read_development(path, host, moment)
     if found is not None:
+        _publish_certificate(folder, found)
         return found
     folder.mkdir(parents=True, exist_ok=True)
     made = _self_signed(host, moment)
@@ -162,7 +169,24 @@ def development_identity(folder: Path, host: str, *, now: datetime | None = None
         pass  # Another process won: use its identity.
     finally:
         temporary.unlink(missing_ok=True)
-    return _read_development(path, host, moment) or made
+    identity = _read_development(path, host, moment) or made
+    _publish_certificate(folder, identity)
+    return identity
+
+
+def _publish_certificate(folder: Path, identity: ClientIdentity) -> None:
+    """Write the certificate to :data:`DEVELOPMENT_CERTIFICATE` unless it is there already
+    (replaced whole, so a reader never sees half a file)."""
+    pem = b"".join(c.public_bytes(serialization.Encoding.PEM) for c in identity.chain)
+    target = folder / DEVELOPMENT_CERTIFICATE
+    try:
+        if target.read_bytes() == pem:
+            return
+    except OSError:
+        pass
+    temporary = folder / f".{DEVELOPMENT_CERTIFICATE}.{secrets.token_hex(8)}"
+    temporary.write_bytes(pem)
+    os.replace(temporary, target)
 
 
 def _pem(identity: ClientIdentity) -> bytes:

@@ -21,6 +21,7 @@ from jpki_bridge.pki import TestPki
 from jpki_bridge.session import CardSession, CertSlot
 from tests.holder.test_card_receive import assert_verified_on_card
 from tests.jpki_bridge.pcsc.stack import READER, Emulator, run_shikaku
+from tests.verifier.hospital import development_certificate
 from tests.verifier.hospital import hospital as serve_hospital
 from tests.verifier.world import World
 from vc_schemas.registry import loader as schemas_loader
@@ -72,7 +73,10 @@ def test_a_card_mode_presentation_from_the_wallet(
     assert added.returncode == 0, added.stderr
     created = httpx.post(served + "/oid4vp/transactions", json={"qualification": "kangoshi"})
     body = created.json()
-    present = ("wallet", "present", body["authorization_request"], "--yes", "--reader", READER)
+    present = (
+        *("wallet", "present", body["authorization_request"], "--yes", "--reader", READER),
+        *("--verifier-roots", str(development_certificate(tmp_path))),
+    )
 
     before = _tries_left()
     wrong = run_shikaku(*present, "--pin-stdin", *passphrase, stdin="0000\n", env=env)

@@ -24,6 +24,7 @@ from tests.cli.test_wallet_receive_card import board_config, serve_board
 from tests.holder.test_card_receive import assert_verified_on_card, trusting
 from tests.jpki_bridge.pcsc.stack import READER, Emulator, run_shikaku
 from tests.serving import serving
+from tests.verifier.hospital import development_certificate
 from tests.verifier.world import handler
 from verifier.http import create_app as verifier_app
 
@@ -83,7 +84,10 @@ def test_offer_receive_on_the_card_and_present_on_it(
                 served + "/oid4vp/transactions", json={"qualification": "kangoshi"}
             )
             body = created.json()
-            present = ("wallet", "present", body["authorization_request"], "--yes")
+            present = (
+                *("wallet", "present", body["authorization_request"], "--yes"),
+                *("--verifier-roots", str(development_certificate(tmp_path))),
+            )
             shown = run_shikaku(
                 *present,
                 "--reader",

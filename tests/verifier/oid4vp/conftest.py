@@ -3,10 +3,11 @@
 The verifier is the real app (:func:`verifier.http.create_app`) over the world of
 ``tests/verifier/world.py`` (a board with status lists, a trust registry naming it); its
 request-signing certificate is a development one made in the data directory for the host of
-``AUDIENCE``. The holder is written here from the wallet's primitives: it reads the request
-object, presents with :class:`holder.wallet.Wallet` over the request's nonce and client_id,
-and encrypts ``direct_post.jwt`` responses with jwcrypto (an implementation independent of
-the verifier's own ECDH-ES code).
+``AUDIENCE``, which the ``roots`` fixture gives a wallet as its only verifier root. The holder
+is written here from the wallet's primitives: it reads the request object, presents with
+:class:`holder.wallet.Wallet` over the request's nonce and client_id, and encrypts
+``direct_post.jwt`` responses with jwcrypto (an implementation independent of the verifier's
+own ECDH-ES code).
 """
 
 from __future__ import annotations
@@ -23,11 +24,13 @@ from cryptography import x509
 from jwcrypto import jwe, jwk
 from starlette.testclient import TestClient
 
+from holder.verifier_roots import VerifierRoots, load_roots
 from holder.wallet import Wallet
 from tests.verifier.world import AUDIENCE, BASE, World, handler, make_world
 from vc_core.codecs import b64url_decode
 from vc_core.keys import SoftwareKey
 from verifier.http import VerifierSettings, create_app
+from verifier.oid4vp.identity import DEVELOPMENT_CERTIFICATE
 
 EMPLOYER = ["/licenseNumber", "/familyName", "/givenName", "/familyNameKana", "/givenNameKana"]
 
@@ -65,6 +68,13 @@ def client(world: World, settings: VerifierSettings) -> Iterator[TestClient]:
     )
     with TestClient(app, raise_server_exceptions=True) as client:
         yield client
+
+
+@pytest.fixture
+def roots(client: TestClient, settings: VerifierSettings) -> VerifierRoots:
+    """The verifier's development certificate (made when ``client`` started the app) as a
+    wallet's one verifier root."""
+    return VerifierRoots(load_roots([settings.data_dir / "oid4vp" / DEVELOPMENT_CERTIFICATE]))
 
 
 @dataclass

@@ -255,8 +255,16 @@ def test_the_development_identity_is_made_once_and_again_for_another_host(
     other = development_identity(tmp_path, "other.example.jp")
     assert other.host == "other.example.jp"
     assert x509_hash(other.chain[0]) != x509_hash(first.chain[0])
-    assert [p.name for p in tmp_path.iterdir()] == ["development-identity.pem"]
+    # The identity (key and certificate, the owner's alone) and the certificate for wallets.
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "development-certificate.pem",
+        "development-identity.pem",
+    ]
     assert tmp_path.joinpath("development-identity.pem").stat().st_mode & 0o077 == 0
+    published = x509.load_pem_x509_certificates(
+        tmp_path.joinpath("development-certificate.pem").read_bytes()
+    )
+    assert published == list(other.chain)  # the certificate now in use, and no key
 
 
 def write_pem(identity: ClientIdentity, folder: Path) -> tuple[Path, Path]:
