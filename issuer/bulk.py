@@ -72,7 +72,7 @@ from issuer.securing import DI_SUITES, secure
 from issuer.settings import IssuerSettings
 from issuer.status.models import UTCDateTime
 from issuer.store.models import Base, CredentialRow, EventRow, RecordRow
-from service_kit.db import transact
+from service_kit.db import insert_rows, transact
 from vc_core.di import default_verification_method
 from vc_core.errors import BoardError
 from vc_core.status import BitstringStatusListEntry
@@ -395,8 +395,9 @@ def _store(
     have = _stored_keys(session, [due.key for due, _, _ in bodies])
     fresh = [(due, body, holder) for due, body, holder in bodies if due.key not in have]
     if fresh:
-        session.execute(
-            sa.insert(CredentialRow),
+        insert_rows(
+            session,
+            CredentialRow,
             [
                 {
                     "credential_id": due.credential_id,
@@ -412,8 +413,9 @@ def _store(
                 for due, body, holder in fresh
             ],
         )
-        session.execute(
-            sa.insert(EventRow),
+        insert_rows(
+            session,
+            EventRow,
             [
                 {
                     "at": now,

@@ -16,13 +16,14 @@ import secrets
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from issuer.status.messages import MESSAGE_STATUS_SIZE, status_messages
 from issuer.status.models import AuditRow, EntryRow, ListRow, ScheduleRow
 from issuer.status.permutation import new_key, permute
 from issuer.status.records import RegistryConfig
+from service_kit.db import insert_rows
 from vc_core.errors import StatusError
 from vc_core.status import BitstringStatusListEntry, new_list
 
@@ -83,13 +84,15 @@ def existing_entries(session: Session, ids: Sequence[str]) -> dict[str, dict[str
 def insert_entries(
     session: Session, entries: Sequence[Mapping[str, object]], now: datetime, actor: str
 ) -> None:
-    """Insert new entries with their audit lines, as plain multi-row INSERTs.
+    """Insert new entries with their audit lines: a COPY each on PostgreSQL, a multi-row
+    INSERT each elsewhere (:func:`service_kit.db.insert_rows`).
 
     No ORM flush and no RETURNING while the lists are locked.
     """
-    session.execute(insert(EntryRow), [{**e, "created_at": now} for e in entries])
-    session.execute(
-        insert(AuditRow),
+    insert_rows(session, EntryRow, [{**e, "created_at": now} for e in entries])
+    insert_rows(
+        session,
+        AuditRow,
         [{**e, "at": now, "actor": actor, "action": "allocate", "new_value": 0} for e in entries],
     )
 
