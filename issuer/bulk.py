@@ -74,6 +74,7 @@ from issuer.status.models import UTCDateTime
 from issuer.store.models import Base, CredentialRow, EventRow, RecordRow
 from service_kit.db import insert_rows, transact
 from vc_core.di import default_verification_method
+from vc_core.entropy import RandomPool
 from vc_core.errors import BoardError
 from vc_core.status import BitstringStatusListEntry
 from vc_schemas.builder import build_credential
@@ -553,6 +554,8 @@ class _Signing:
         self.holder_of = holder_of
         self.kid = default_verification_method(board.issuer.signer)
         self.profile = board.profile
+        # Salts and decoys from blocks of os.urandom, not a system call per salt.
+        self.random = RandomPool()
 
     def secure(self, due: Sequence[_Due]) -> list[tuple[_Due, str, HolderBinding | None]]:
         if not due:
@@ -591,6 +594,8 @@ class _Signing:
                 now=now,
                 holder=holder,
                 status=TokenStatus.of_entries(entries),
+                random_bytes=self.random.token_bytes,
+                randbelow=self.random.randbelow,
                 # build_credential checked the record and scanned the result.
                 validate=False,
             )

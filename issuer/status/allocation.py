@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from issuer.status.messages import MESSAGE_STATUS_SIZE, status_messages
 from issuer.status.models import AuditRow, EntryRow, ListRow, ScheduleRow
-from issuer.status.permutation import new_key, permute
+from issuer.status.permutation import new_key, permute_many
 from issuer.status.records import RegistryConfig
 from service_kit.db import insert_rows
 from vc_core.errors import StatusError
@@ -157,7 +157,8 @@ def take_indexes(
         )
         if advanced.rowcount != 1:  # type: ignore[attr-defined]
             continue  # Cannot happen under the row lock; never take a value twice.
-        taken += [(list_id, permute(key, size, allocated + n), url) for n in range(step)]
+        indexes = permute_many(key, size, range(allocated, allocated + step))
+        taken += [(list_id, index, url) for index in indexes]
     raise StatusError("status.list_full", f"no {purpose} list of {issuer} has a free index")
 
 

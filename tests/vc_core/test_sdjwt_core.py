@@ -13,6 +13,7 @@ import json
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from functools import partial
+from types import MappingProxyType
 from typing import Any
 
 import pytest
@@ -132,6 +133,9 @@ def test_salts_are_128_bit_and_fresh() -> None:
         ({"_sd": []}, [], "sdjwt.claim_conflict"),
         ({"a": {"_sd_alg": "x"}}, ["/a"], "sdjwt.claim_conflict"),
         ({"a": [{"...": "x"}]}, [], "sdjwt.claim_conflict"),
+        # Deep inside what is not concealed, too.
+        ({"a": {"b": {"_sd": 1}}, "c": 1}, ["/c"], "sdjwt.claim_conflict"),
+        ({"a": {"b": [[{"...": 1}]]}, "c": 1}, ["/c"], "sdjwt.claim_conflict"),
     ],
 )
 def test_issuing_refuses_what_it_cannot_conceal(
@@ -433,4 +437,19 @@ def test_x5c_must_be_the_certificate_cnf_names() -> None:
     other = _certificate(generate_key("p256"), HOLDER)
     assert _failed(_verify(bound([other]), key_binding=REQUEST)) == {
         "sd_jwt.key_binding": "kb.certificate_mismatch"
+    }
+
+
+def test_what_is_not_concealed_is_signed_as_plain_json_whatever_its_containers() -> None:
+    claims = {
+        "c": 1,
+        "a": MappingProxyType({"b": ("x", MappingProxyType({"d": [1, (2, 3)]}))}),
+        "e": {"f": [{"g": "h"}]},
+    }
+    payload, _disclosures = conceal(claims, ["/c"], decoys=NO_DECOYS)
+    assert json.loads(json.dumps(payload)) == {
+        "a": {"b": ["x", {"d": [1, [2, 3]]}]},
+        "e": {"f": [{"g": "h"}]},
+        "_sd": payload["_sd"],
+        "_sd_alg": "sha-256",
     }
