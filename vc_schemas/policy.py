@@ -92,6 +92,10 @@ class RequestProfile:
     pointers: tuple[str, ...]
 
 
+#: Pointers up to this length have their steps cached (longer ones are parsed each time).
+_CACHED_POINTER: Final = 200
+
+
 @lru_cache(maxsize=1024)
 def _paths(pointer: str) -> tuple[str | int, ...]:
     """A pointer's parsed steps, cached: the policies' few pointers are read for every
@@ -105,7 +109,8 @@ def pointer_value(document: Any, pointer: str) -> tuple[bool, Any]:
     A malformed pointer raises ``selection.pointer_invalid`` (vc_core's jsonPointerToPaths).
     """
     node = document
-    for path in _paths(pointer) if isinstance(pointer, str) else json_pointer_to_paths(pointer):
+    short = isinstance(pointer, str) and len(pointer) <= _CACHED_POINTER
+    for path in _paths(pointer) if short else json_pointer_to_paths(pointer):
         if isinstance(path, int) and isinstance(node, list) and path < len(node):
             node = node[path]
         elif isinstance(node, Mapping) and str(path) in node:

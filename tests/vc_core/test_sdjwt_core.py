@@ -21,11 +21,14 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.oid import NameOID
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from vc_core.codecs import b64url_encode
 from vc_core.did import did_key_from_public_key
 from vc_core.errors import SdJwtError, SelectionError, ShikakuError
 from vc_core.jose import sign_jws
+from vc_core.jose.jws import encode_json
 from vc_core.keys import SoftwareKey, generate_key, public_jwk
 from vc_core.sdjwt import (
     DC_SD_JWT,
@@ -453,3 +456,14 @@ def test_what_is_not_concealed_is_signed_as_plain_json_whatever_its_containers()
         "_sd": payload["_sd"],
         "_sd_alg": "sha-256",
     }
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(), st.none() | st.text(), st.text() | st.integers() | st.lists(st.text()))
+def test_a_disclosure_encodes_its_array_as_compact_json(
+    salt: str, name: str | None, value: Any
+) -> None:
+    array = [salt, value] if name is None else [salt, name, value]
+    disclosure = make_disclosure(salt, name, value)
+    assert disclosure.encoded == b64url_encode(encode_json(array))
+    assert json.loads(base64.urlsafe_b64decode(disclosure.encoded + "==")) == array
