@@ -34,14 +34,16 @@ from typing import Any, Final, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy import event
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import QueryableAttribute, Session
 
 from vc_core.errors import StorageError
 
 __all__ = [
     "DEFAULT_RETRIES",
+    "among",
     "begins_immediately",
     "check_url",
     "create_engine",
@@ -256,6 +258,21 @@ def transact(
         sleep(delay * (1 + random.random()))  # noqa: S311 - timing jitter, not a secret
         delay = min(delay * 2, _MAX_DELAY)
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def among(
+    session: Session, column: QueryableAttribute[Any], values: Sequence[Any]
+) -> sa.ColumnElement[bool]:
+    """``column IN (values)`` for the session's database.
+
+    On PostgreSQL ``column = ANY(:values)``: one array parameter however many values, so
+    the statement's text is the same for a batch of a thousand as for one (psycopg parses
+    a thousand-placeholder ``IN`` list anew each time). Elsewhere, ``IN``.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        array = sa.bindparam(None, list(values), type_=postgresql.ARRAY(column.type))
+        return column == sa.any_(array)
+    return column.in_(values)
 
 
 def insert_rows(session: Session, mapped: type[Any], rows: Sequence[Mapping[str, Any]]) -> None:

@@ -214,7 +214,7 @@ def _value_errors(
     entry: Qualification | None = None
     qid = values.get("qualification_id")
     if isinstance(qid, str):
-        entry = next((q for q in catalogue if q.id == qid), None)
+        entry = catalogue.entry(qid)
         if entry is None:
             errors.append(_error("qualification_id", "field_inconsistent", "not in the catalogue"))
     errors.extend(_name_checks(values))

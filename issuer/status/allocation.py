@@ -23,7 +23,7 @@ from issuer.status.messages import MESSAGE_STATUS_SIZE, status_messages
 from issuer.status.models import AuditRow, EntryRow, ListRow, ScheduleRow
 from issuer.status.permutation import new_key, permute_many
 from issuer.status.records import RegistryConfig
-from service_kit.db import insert_rows
+from service_kit.db import among, insert_rows
 from vc_core.errors import StatusError
 from vc_core.status import BitstringStatusListEntry, new_list
 
@@ -75,7 +75,7 @@ def existing_entries(session: Session, ids: Sequence[str]) -> dict[str, dict[str
                 ListRow.url,
             )
             .join(ListRow, ListRow.id == EntryRow.list_id)
-            .where(EntryRow.credential_id.in_(chunk))
+            .where(among(session, EntryRow.credential_id, chunk))
         ):
             have[credential][purpose] = (list_id, idx, url)
     return have
@@ -107,7 +107,7 @@ def under_schedule(
     scheduled = set(
         session.scalars(
             select(ScheduleRow.subject_id)
-            .where(ScheduleRow.subject_id.in_(named), ScheduleRow.ended.is_(False))
+            .where(among(session, ScheduleRow.subject_id, named), ScheduleRow.ended.is_(False))
             .distinct()
         )
     )

@@ -39,6 +39,8 @@ __all__ = [
 
 T = TypeVar("T")
 _RECORD_FIELDS: Final = tuple(f.name for f in fields(RegisterRecord))
+#: The encoder of :func:`record_json`, made once (``json.dumps`` with options makes one per call).
+_CANONICAL: Final = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 PutOutcome = Literal["new", "unchanged", "changed"]
 
 
@@ -64,7 +66,7 @@ def record_json(record: RegisterRecord) -> str:
         for key in _RECORD_FIELDS
         if (value := getattr(record, key)) is not None and value != ()
     }
-    return json.dumps(values, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return _CANONICAL.encode(values)
 
 
 def _digest(text: str) -> str:
