@@ -111,7 +111,8 @@ class _Concealer:
             if name in _RESERVED:
                 raise SdJwtError("sdjwt.claim_conflict", f"{pointer((*path, name))} is reserved")
             child_path = (*path, name)
-            concealed = self.value(child, child_path)
+            # A string (most claims) is its own payload value: no walk into it.
+            concealed = child if type(child) is str else self.value(child, child_path)
             if child_path in self.paths:
                 self.used.add(child_path)
                 digests.append(self._disclose(name, concealed).digest)
