@@ -59,8 +59,10 @@ bench: setup
 # bench/results.json.
 RECORDS ?= 1300000
 WORKERS ?= 2
+IMPORT_WORKERS ?= 1
 bench-register: setup
-	$(BIN)/python -m bench.register_bench --records $(RECORDS) --workers $(WORKERS) --out bench/results.json
+	$(BIN)/python -m bench.register_bench --records $(RECORDS) --workers $(WORKERS) \
+	    --import-workers $(IMPORT_WORKERS) --out bench/results.json
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -72,11 +72,13 @@ from issuer.securing import DI_SUITES, secure
 from issuer.settings import IssuerSettings
 from issuer.status.models import UTCDateTime
 from issuer.store.models import Base, CredentialRow, EventRow, RecordRow
-from service_kit.db import transact
+from service_kit.db import among, insert_rows, transact
 from vc_core.di import default_verification_method
+from vc_core.entropy import RandomPool
 from vc_core.errors import BoardError
 from vc_core.status import BitstringStatusListEntry
 from vc_schemas.builder import build_credential
+from vc_schemas.policy import DisclosurePolicy, disclosure_policy
 from vc_schemas.record import RegisterRecord
 
 __all__ = [
@@ -99,6 +101,8 @@ BULK_FORMS: Final = ("dc+sd-jwt", *DI_SUITES)
 HolderOf = Callable[[str], HolderBinding | None]
 Progress = Callable[[int, int], None]
 
+#: ``json.dumps(…, sort_keys=True)``'s encoder, made once (an event per credential).
+_SORTED: Final = json.JSONEncoder(sort_keys=True)
 _DATES: Final = ("registration_date", "date_of_birth", "valid_until")
 
 
@@ -365,7 +369,7 @@ def _issued_versions(session: Session, subjects: list[str], form: str) -> set[tu
         return set()
     rows = session.execute(
         sa.select(CredentialRow.subject_id, CredentialRow.record_version).where(
-            CredentialRow.subject_id.in_(subjects), CredentialRow.form == form
+            among(session, CredentialRow.subject_id, subjects), CredentialRow.form == form
         )
     )
     return {(r[0], r[1]) for r in rows}
@@ -376,7 +380,9 @@ def _stored_keys(session: Session, keys: list[str]) -> set[str]:
         return set()
     return set(
         session.scalars(
-            sa.select(CredentialRow.issuance_key).where(CredentialRow.issuance_key.in_(keys))
+            sa.select(CredentialRow.issuance_key).where(
+                among(session, CredentialRow.issuance_key, keys)
+            )
         )
     )
 
@@ -395,8 +401,9 @@ def _store(
     have = _stored_keys(session, [due.key for due, _, _ in bodies])
     fresh = [(due, body, holder) for due, body, holder in bodies if due.key not in have]
     if fresh:
-        session.execute(
-            sa.insert(CredentialRow),
+        insert_rows(
+            session,
+            CredentialRow,
             [
                 {
                     "credential_id": due.credential_id,
@@ -412,8 +419,9 @@ def _store(
                 for due, body, holder in fresh
             ],
         )
-        session.execute(
-            sa.insert(EventRow),
+        insert_rows(
+            session,
+            EventRow,
             [
                 {
                     "at": now,
@@ -423,9 +431,8 @@ def _store(
                     "credential_id": due.credential_id,
                     "legal_basis": None,
                     "reason_code": None,
-                    "details": json.dumps(
-                        {"form": form, "recordVersion": due.version, "issuanceKey": due.key},
-                        sort_keys=True,
+                    "details": _SORTED.encode(
+                        {"form": form, "recordVersion": due.version, "issuanceKey": due.key}
                     ),
                 }
                 for due, _, _ in fresh
@@ -551,6 +558,17 @@ class _Signing:
         self.holder_of = holder_of
         self.kid = default_verification_method(board.issuer.signer)
         self.profile = board.profile
+        # Salts and decoys from blocks of os.urandom, not a system call per salt.
+        self.random = RandomPool()
+        self.policies: dict[str, DisclosurePolicy] = {}
+
+    def _policy(self, qualification_id: str) -> DisclosurePolicy:
+        """The qualification's disclosure policy (the default catalogue's, as
+        :func:`~vc_schemas.builder.build_credential` uses), made once per worker."""
+        policy = self.policies.get(qualification_id)
+        if policy is None:
+            policy = self.policies[qualification_id] = disclosure_policy(qualification_id)
+        return policy
 
     def secure(self, due: Sequence[_Due]) -> list[tuple[_Due, str, HolderBinding | None]]:
         if not due:
@@ -573,8 +591,9 @@ class _Signing:
         now: datetime,
         holder: HolderBinding | None,
     ) -> str:
+        record = record_of(due.record)
         credential = build_credential(
-            record_of(due.record),
+            record,
             issuer=self.profile,
             issued_at=now,
             credential_id=due.credential_id,
@@ -589,6 +608,9 @@ class _Signing:
                 now=now,
                 holder=holder,
                 status=TokenStatus.of_entries(entries),
+                policy=self._policy(record.qualification_id),
+                random_bytes=self.random.token_bytes,
+                randbelow=self.random.randbelow,
                 # build_credential checked the record and scanned the result.
                 validate=False,
             )

@@ -147,6 +147,7 @@ def issue_jose_credential(
     catalogue: Catalogue | None = None,
     decoys: Decoys = DEFAULT_DECOYS,
     random_bytes: Callable[[int], bytes] = secrets.token_bytes,
+    randbelow: Callable[[int], int] = secrets.randbelow,
     validate: bool = True,
     x5c: Sequence[str] = (),
 ) -> str:
@@ -157,6 +158,8 @@ def issue_jose_credential(
     valid by construction and may skip it. ``kid`` is the verification method the verifier
     resolves (a did:key or did:jwk URL); ``x5c``, when given, is the issuer's certificate
     chain, put in the header of a ``dc+sd-jwt`` (draft-ietf-oauth-sd-jwt-vc §3.5).
+    ``random_bytes`` and ``randbelow`` draw the salts and decoys (:mod:`secrets`; bulk
+    issuance passes a :class:`vc_core.entropy.RandomPool`'s).
     """
     if form not in FORMS:
         raise SchemaError("schema.credential_invalid", f"unknown form {str(form)[:20]!r}")
@@ -178,6 +181,7 @@ def issue_jose_credential(
             cnf=cnf,
             decoys=decoys,
             random_bytes=random_bytes,
+            randbelow=randbelow,
         ).compact()
     mapped = sd_jwt_vc_claims(credential, policy=policy, catalogue=catalogue)
     claims: dict[str, Any] = {
@@ -201,6 +205,7 @@ def issue_jose_credential(
         header={"kid": kid, "x5c": list(x5c)} if x5c else {"kid": kid},
         decoys=decoys,
         random_bytes=random_bytes,
+        randbelow=randbelow,
     ).compact()
 
 

@@ -53,6 +53,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
+from functools import lru_cache
 from itertools import islice
 from pathlib import Path
 from typing import IO, Any, Final, Literal
@@ -63,7 +64,7 @@ from sqlalchemy.orm import Session
 from issuer.board import Board
 from issuer.store import BoardStore, EventRow, RecordRow, StoredRecord, subject_of
 from issuer.store.store import record_json
-from service_kit.db import transact
+from service_kit.db import among, insert_rows, transact
 from vc_core.clock import Clock
 from vc_core.errors import BoardError, InputError, SchemaError
 from vc_core.jsonio import Limits, loads, loads_toml
@@ -95,6 +96,8 @@ KEPT_REJECTIONS: Final = 100
 _PROFILES_DIR: Final = Path(__file__).resolve().parent / "registers"
 _FIELDS: Final = tuple(f.name for f in fields(RegisterRecord))
 _DATE_FIELDS: Final = frozenset({"registration_date", "date_of_birth", "valid_until"})
+#: ``json.dumps(…, sort_keys=True)``'s encoder, made once (a million events an import).
+_SORTED: Final = json.JSONEncoder(sort_keys=True)
 _ISO_FORMATS: Final = ("%Y-%m-%d", "%Y/%m/%d")
 _MONTH_FORMATS: Final = ("%Y-%m", "%Y/%m")
 _MAX_LINE: Final = 64 * 1024
@@ -209,15 +212,18 @@ class RegisterProfile:
         if target in self.prefecture_names:
             value = _PREFECTURE_CODES.get(value, value)
         if target in _DATE_FIELDS:
-            return _reformat(value, self.date_formats, "%Y-%m-%d")
+            return _reformat(value, tuple(self.date_formats), "%Y-%m-%d")
         if target == "exam_passed":
-            return _reformat(value, self.month_formats, "%Y-%m")
+            return _reformat(value, tuple(self.month_formats), "%Y-%m")
         return value
 
 
-def _reformat(value: str, formats: Sequence[str], iso: str) -> str:
+@lru_cache(maxsize=65_536)
+def _reformat(value: str, formats: tuple[str, ...], iso: str) -> str:
     """``value`` in ISO form when one of ``formats`` reads it, else unchanged (the record's
-    own check then refuses it with its reason)."""
+    own check then refuses it with its reason). Cached: a register's dates repeat (a few
+    tens of thousands of birth and registration days for a million rows), and ``strptime``
+    was a tenth of an import."""
     for pattern in formats:
         try:
             return datetime.strptime(value, pattern).strftime(iso)
@@ -511,7 +517,7 @@ def store_batch(store: BoardStore, batch: Sequence[RegisterRecord], *, actor: st
                     RecordRow.version,
                     RecordRow.standing,
                 )
-                .where(RecordRow.subject_id.in_(subjects))
+                .where(among(session, RecordRow.subject_id, subjects))
                 .with_for_update()
             )
         }
@@ -551,11 +557,11 @@ def store_batch(store: BoardStore, batch: Sequence[RegisterRecord], *, actor: st
             stored[p.subject] = (known[0] if known else None, p.digest, version, standing)
             events.append(_event(action, actor, p.subject, version, now))
         if inserts:
-            session.execute(sa.insert(RecordRow), list(inserts.values()))
+            insert_rows(session, RecordRow, list(inserts.values()))
         if updates:
             session.execute(sa.update(RecordRow), list(updates.values()))
         if events:
-            session.execute(sa.insert(EventRow), events)
+            insert_rows(session, EventRow, events)
         return outcome
 
     # Two importers inserting the same new subject collide on its unique key; the loser's
@@ -572,7 +578,7 @@ def _event(action: str, actor: str, subject: str, version: int, now: datetime) -
         "credential_id": None,
         "legal_basis": None,
         "reason_code": None,
-        "details": json.dumps({"version": version}, sort_keys=True),
+        "details": _SORTED.encode({"version": version}),
     }
 
 

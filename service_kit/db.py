@@ -28,24 +28,27 @@ import random
 import re
 import sqlite3
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy import event
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import QueryableAttribute, Session
 
 from vc_core.errors import StorageError
 
 __all__ = [
     "DEFAULT_RETRIES",
+    "among",
     "begins_immediately",
     "check_url",
     "create_engine",
     "describe",
+    "insert_rows",
     "is_transient",
     "ping",
     "sqlite_url",
@@ -261,6 +264,81 @@ def transact(
         sleep(delay * (1 + random.random()))  # noqa: S311 - timing jitter, not a secret
         delay = min(delay * 2, _MAX_DELAY)
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def among(
+    session: Session, column: QueryableAttribute[Any], values: Sequence[Any]
+) -> sa.ColumnElement[bool]:
+    """``column IN (values)`` for the session's database.
+
+    On PostgreSQL ``column = ANY(:values)``: one array parameter however many values, so
+    the statement's text is the same for a batch of a thousand as for one (psycopg parses
+    a thousand-placeholder ``IN`` list anew each time). Elsewhere, ``IN``.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        array = sa.bindparam(None, list(values), type_=postgresql.ARRAY(column.type))
+        return column == sa.any_(array)
+    return column.in_(values)
+
+
+def insert_rows(session: Session, mapped: type[Any], rows: Sequence[Mapping[str, Any]]) -> None:
+    """Insert ``rows`` (each with the same columns) of the mapped class ``mapped`` in the
+    session's transaction.
+
+    On PostgreSQL, one ``COPY … FROM STDIN`` stream: no statement per row to send, parse and
+    plan, which made a bulk insert of a thousand rows cost more than building them. The
+    columns' own bind processing (type decorators) applies as for an INSERT, and a failure
+    is raised as SQLAlchemy's error of the same kind, so :func:`transact` retries or reports
+    it as it would an INSERT's. Elsewhere (SQLite), the ORM's bulk INSERT. A table whose
+    omitted columns have Python-side defaults takes the INSERT path everywhere.
+    """
+    if not rows:
+        return
+    names = list(rows[0])
+    if any(len(row) != len(names) for row in rows):  # And a missing name is a KeyError.
+        raise ValueError("insert_rows: every row names the same columns")
+    connection = session.connection()
+    table = sa.inspect(mapped).local_table
+    if connection.dialect.name != "postgresql" or not isinstance(table, sa.Table):
+        session.execute(sa.insert(mapped), list(rows))
+        return
+    columns = [table.c[name] for name in names]
+    if any(c.default is not None for c in table.c if c.name not in names):
+        session.execute(sa.insert(mapped), list(rows))
+        return
+    _copy_rows(connection, table, columns, rows)
+
+
+def _copy_rows(
+    connection: sa.Connection,
+    table: sa.Table,
+    columns: Sequence[sa.Column[Any]],
+    rows: Sequence[Mapping[str, Any]],
+) -> None:
+    import psycopg  # noqa: PLC0415 - PostgreSQL's driver, only where PostgreSQL is used
+    from psycopg import sql  # noqa: PLC0415
+
+    dialect = connection.dialect
+    processors = [(c.name, c.type.bind_processor(dialect)) for c in columns]
+    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
+        sql.Identifier(*([table.schema] if table.schema else []), table.name),
+        sql.SQL(", ").join(sql.Identifier(c.name) for c in columns),
+    )
+    driver = connection.connection.driver_connection
+    assert isinstance(driver, psycopg.Connection)
+    try:
+        with driver.cursor() as cursor, cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row(
+                    [
+                        row[name] if process is None else process(row[name])
+                        for name, process in processors
+                    ]
+                )
+    except psycopg.Error as exc:
+        raise DBAPIError.instance(
+            f"COPY {table.name}", None, exc, psycopg.Error, connection_invalidated=driver.closed
+        ) from exc
 
 
 def ping(engine: sa.Engine) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+from typing import Final
 
 from vc_core.errors import CodecError
 
@@ -24,6 +25,7 @@ __all__ = [
     "multibase_encode",
 ]
 
+_URLSAFE: Final = bytes.maketrans(b"+/", b"-_")
 _B64URL = re.compile(r"[A-Za-z0-9_-]*")
 _B64URL_VALUE = {
     c: i for i, c in enumerate("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
@@ -35,7 +37,8 @@ _B58_CHUNK = 58**10
 
 def b64url_encode(data: bytes) -> str:
     """Encode bytes as base64url without padding."""
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+    # base64.urlsafe_b64encode's own steps, without its two Python-level calls.
+    return binascii.b2a_base64(data, newline=False).translate(_URLSAFE).rstrip(b"=").decode()
 
 
 def b64url_decode(text: str) -> bytes:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal, Protocol, runtime_checkable
 
@@ -89,9 +90,23 @@ class SoftwareKey:
 
     @property
     def algorithm(self) -> str:
+        return self._algorithm
+
+    @cached_property
+    def _algorithm(self) -> str:
         if isinstance(self.private_key, ed25519.Ed25519PrivateKey):
             return "EdDSA"
         return "ES256" if _curve(self.private_key.public_key()) == "P-256" else "ES384"
+
+    @cached_property
+    def _ecdsa(self) -> tuple[ec.ECDSA, int]:
+        """The signature algorithm and the size of ``r`` and ``s`` of an EC key, made once
+        (a bulk issuance signs a million times with one key)."""
+        assert isinstance(self.private_key, ec.EllipticCurvePrivateKey)
+        _cls, hash_cls, size = _EC[_curve(self.private_key.public_key())]
+        # RFC 6979 deterministic nonces: no dependence on the RNG at signing
+        # time, and the W3C test vectors' signatures are reproduced exactly.
+        return ec.ECDSA(hash_cls(), deterministic_signing=True), size
 
     @property
     def public_key(self) -> ec.EllipticCurvePublicKey | ed25519.Ed25519PublicKey:
@@ -100,11 +115,8 @@ class SoftwareKey:
     def sign(self, data: bytes) -> bytes:
         if isinstance(self.private_key, ed25519.Ed25519PrivateKey):
             return self.private_key.sign(data)
-        curve = _curve(self.private_key.public_key())
-        _cls, hash_cls, size = _EC[curve]
-        # RFC 6979 deterministic nonces: no dependence on the RNG at signing
-        # time, and the W3C test vectors' signatures are reproduced exactly.
-        der = self.private_key.sign(data, ec.ECDSA(hash_cls(), deterministic_signing=True))
+        algorithm, size = self._ecdsa
+        der = self.private_key.sign(data, algorithm)
         r, s = decode_dss_signature(der)
         return r.to_bytes(size, "big") + s.to_bytes(size, "big")
 

@@ -167,14 +167,34 @@ def check_json_safe(document: Any, where: str = "") -> None:
     """Refuse a JSON number outside ±(2^53 − 1) or a non-finite float (``schema.unsafe_integer``).
 
     Python and JavaScript canonicalize such numbers differently (STANDARDS.md "Known traps"),
-    so a signature made by one would not verify in the other; issue them as strings.
+    so a signature made by one would not verify in the other; issue them as strings. A safe
+    document (every credential the builder makes) is answered by one pass that builds no
+    pointers; only an unsafe one is walked again to say where.
     """
+    if not _json_safe(document):
+        _refuse_unsafe(document, where)
+        raise SchemaError("schema.unsafe_integer", pointer=where or "/")  # Never reached.
+
+
+def _json_safe(document: Any) -> bool:
+    if type(document) is str:
+        return True
+    if isinstance(document, dict):
+        return all(_json_safe(value) for value in document.values())
+    if isinstance(document, list):
+        return all(_json_safe(value) for value in document)
+    if isinstance(document, int) and not isinstance(document, bool):
+        return abs(document) <= _MAX_SAFE_INTEGER
+    return not isinstance(document, float) or math.isfinite(document)
+
+
+def _refuse_unsafe(document: Any, where: str) -> None:
     if isinstance(document, dict):
         for key, value in document.items():
-            check_json_safe(value, f"{where}/{key}")
+            _refuse_unsafe(value, f"{where}/{key}")
     elif isinstance(document, list):
         for index, value in enumerate(document):
-            check_json_safe(value, f"{where}/{index}")
+            _refuse_unsafe(value, f"{where}/{index}")
     elif isinstance(document, bool):
         return
     elif (isinstance(document, int) and abs(document) > _MAX_SAFE_INTEGER) or (

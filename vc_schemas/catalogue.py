@@ -17,7 +17,7 @@ import re
 import tomllib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
-from functools import cache
+from functools import cache, cached_property
 from importlib import resources
 from typing import Any, Final, Literal, NamedTuple, TypeVar, cast
 
@@ -297,11 +297,24 @@ class Catalogue:
     def ids(self) -> tuple[str, ...]:
         return tuple(q.id for q in self.qualifications)
 
+    def entry(self, qualification_id: str) -> Qualification | None:
+        """The entry with ``qualification_id``, or ``None``."""
+        return self._by_id.get(qualification_id)
+
+    @cached_property
+    def _by_id(self) -> dict[str, Qualification]:
+        """The entries by id (the first of an id, as a walk in order would find), made once:
+        a register's import and issuance look one up for every record."""
+        by_id: dict[str, Qualification] = {}
+        for entry in self.qualifications:
+            by_id.setdefault(entry.id, entry)
+        return by_id
+
     def get(self, qualification_id: str) -> Qualification:
         """The entry with ``qualification_id``; ``schema.unknown_qualification`` otherwise."""
-        for entry in self.qualifications:
-            if entry.id == qualification_id:
-                return entry
+        entry = self._by_id.get(qualification_id) if isinstance(qualification_id, str) else None
+        if entry is not None:
+            return entry
         raise SchemaError(
             "schema.unknown_qualification",
             f"no qualification {qualification_id[:80]!r} in the catalogue",

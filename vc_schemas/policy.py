@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Final, Literal
 
 from vc_core.di.sd_primitives import json_pointer_to_paths
@@ -91,13 +92,25 @@ class RequestProfile:
     pointers: tuple[str, ...]
 
 
+#: Pointers up to this length have their steps cached (longer ones are parsed each time).
+_CACHED_POINTER: Final = 200
+
+
+@lru_cache(maxsize=1024)
+def _paths(pointer: str) -> tuple[str | int, ...]:
+    """A pointer's parsed steps, cached: the policies' few pointers are read for every
+    credential (a malformed pointer raises each time; errors are not cached)."""
+    return tuple(json_pointer_to_paths(pointer))
+
+
 def pointer_value(document: Any, pointer: str) -> tuple[bool, Any]:
     """``(True, value)`` at an RFC 6901 ``pointer`` in ``document``, or ``(False, None)``.
 
     A malformed pointer raises ``selection.pointer_invalid`` (vc_core's jsonPointerToPaths).
     """
     node = document
-    for path in json_pointer_to_paths(pointer):
+    short = isinstance(pointer, str) and len(pointer) <= _CACHED_POINTER
+    for path in _paths(pointer) if short else json_pointer_to_paths(pointer):
         if isinstance(path, int) and isinstance(node, list) and path < len(node):
             node = node[path]
         elif isinstance(node, Mapping) and str(path) in node:

@@ -152,7 +152,9 @@ def record_from_mapping(
         more = _value_errors(values, catalogue or default_catalogue(), today)
         raise refuse(_unique(errors + [e for e in more if _root(e.field) not in refused]))
     record = RegisterRecord(**values)
-    errors = record_errors(record, catalogue=catalogue, today=today)
+    # The guard has scanned every value above (the typed record holds the same strings, and
+    # dates it does not scan): the record's own checks remain.
+    errors = _record_checks(record, catalogue, today, scan=False)
     if errors:
         raise refuse(errors)
     return record
@@ -162,8 +164,14 @@ def record_errors(
     record: RegisterRecord, *, catalogue: Catalogue | None = None, today: date | None = None
 ) -> list[FieldError]:
     """Every problem of a typed record against its catalogue entry (empty when it is fine)."""
+    return _record_checks(record, catalogue, today, scan=True)
+
+
+def _record_checks(
+    record: RegisterRecord, catalogue: Catalogue | None, today: date | None, *, scan: bool
+) -> list[FieldError]:
     values = {f: getattr(record, f) for f in _FIELDS}
-    errors = scan_forbidden({k: v for k, v in values.items() if v is not None})
+    errors = scan_forbidden({k: v for k, v in values.items() if v is not None}) if scan else []
     errors.extend(_type_errors(values))
     errors.extend(_value_errors(values, catalogue or default_catalogue(), today))
     return _unique(errors)
@@ -206,7 +214,7 @@ def _value_errors(
     entry: Qualification | None = None
     qid = values.get("qualification_id")
     if isinstance(qid, str):
-        entry = next((q for q in catalogue if q.id == qid), None)
+        entry = catalogue.entry(qid)
         if entry is None:
             errors.append(_error("qualification_id", "field_inconsistent", "not in the catalogue"))
     errors.extend(_name_checks(values))

@@ -16,13 +16,14 @@ import secrets
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from issuer.status.messages import MESSAGE_STATUS_SIZE, status_messages
 from issuer.status.models import AuditRow, EntryRow, ListRow, ScheduleRow
-from issuer.status.permutation import new_key, permute
+from issuer.status.permutation import new_key, permute_many
 from issuer.status.records import RegistryConfig
+from service_kit.db import among, insert_rows
 from vc_core.errors import StatusError
 from vc_core.status import BitstringStatusListEntry, new_list
 
@@ -74,7 +75,7 @@ def existing_entries(session: Session, ids: Sequence[str]) -> dict[str, dict[str
                 ListRow.url,
             )
             .join(ListRow, ListRow.id == EntryRow.list_id)
-            .where(EntryRow.credential_id.in_(chunk))
+            .where(among(session, EntryRow.credential_id, chunk))
         ):
             have[credential][purpose] = (list_id, idx, url)
     return have
@@ -83,13 +84,15 @@ def existing_entries(session: Session, ids: Sequence[str]) -> dict[str, dict[str
 def insert_entries(
     session: Session, entries: Sequence[Mapping[str, object]], now: datetime, actor: str
 ) -> None:
-    """Insert new entries with their audit lines, as plain multi-row INSERTs.
+    """Insert new entries with their audit lines: a COPY each on PostgreSQL, a multi-row
+    INSERT each elsewhere (:func:`service_kit.db.insert_rows`).
 
     No ORM flush and no RETURNING while the lists are locked.
     """
-    session.execute(insert(EntryRow), [{**e, "created_at": now} for e in entries])
-    session.execute(
-        insert(AuditRow),
+    insert_rows(session, EntryRow, [{**e, "created_at": now} for e in entries])
+    insert_rows(
+        session,
+        AuditRow,
         [{**e, "at": now, "actor": actor, "action": "allocate", "new_value": 0} for e in entries],
     )
 
@@ -104,7 +107,7 @@ def under_schedule(
     scheduled = set(
         session.scalars(
             select(ScheduleRow.subject_id)
-            .where(ScheduleRow.subject_id.in_(named), ScheduleRow.ended.is_(False))
+            .where(among(session, ScheduleRow.subject_id, named), ScheduleRow.ended.is_(False))
             .distinct()
         )
     )
@@ -154,7 +157,8 @@ def take_indexes(
         )
         if advanced.rowcount != 1:  # type: ignore[attr-defined]
             continue  # Cannot happen under the row lock; never take a value twice.
-        taken += [(list_id, permute(key, size, allocated + n), url) for n in range(step)]
+        indexes = permute_many(key, size, range(allocated, allocated + step))
+        taken += [(list_id, index, url) for index in indexes]
     raise StatusError("status.list_full", f"no {purpose} list of {issuer} has a free index")
 
 

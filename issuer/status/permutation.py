@@ -16,14 +16,23 @@ replacement; and because it is a bijection, distinct counters give distinct inde
 Uniqueness therefore reduces to a counter that only grows, which the registry keeps on the
 list's row and advances in the same transaction that records the allocation (see
 :mod:`issuer.status.registry`).
+
+:func:`permute_many` gives the same indexes as :func:`permute` for a run of counters (an
+allocation of a thousand credentials takes a thousand counters of each list at once): the
+rounds go over the whole run together, and HMAC-SHA-256 (RFC 2104) starts from SHA-256
+states precomputed for the key's inner and outer pads instead of keying OpenSSL's HMAC for
+every block, about three times cheaper per round. The tests hold the two to the same output.
 """
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import secrets
+from collections.abc import Callable, Sequence
+from typing import Final
 
-__all__ = ["KEY_BYTES", "ROUNDS", "new_key", "permute"]
+__all__ = ["KEY_BYTES", "ROUNDS", "new_key", "permute", "permute_many"]
 
 KEY_BYTES = 32
 ROUNDS = 10
@@ -50,12 +59,16 @@ def _feistel(key: bytes, half: int, value: int) -> int:
     return (left << half) | right
 
 
-def permute(key: bytes, size: int, counter: int) -> int:
-    """The ``counter``-th element of the permutation of ``range(size)`` keyed by ``key``."""
+def _check(key: bytes, size: int, counter: int) -> None:
     if len(key) < 16:
         raise ValueError("a permutation key has at least 128 bits")
     if not 0 <= counter < size:
         raise ValueError(f"counter {counter} is outside 0..{size - 1}")
+
+
+def permute(key: bytes, size: int, counter: int) -> int:
+    """The ``counter``-th element of the permutation of ``range(size)`` keyed by ``key``."""
+    _check(key, size, counter)
     half = _half_bits(size)
     value = _feistel(key, half, counter)
     # Cycle-walking: the domain is at most four times ``size``, so this ends after four
@@ -63,3 +76,63 @@ def permute(key: bytes, size: int, counter: int) -> int:
     while value >= size:
         value = _feistel(key, half, value)
     return value
+
+
+def permute_many(key: bytes, size: int, counters: Sequence[int]) -> list[int]:
+    """``[permute(key, size, c) for c in counters]``, computed together (see the module)."""
+    for counter in (min(counters), max(counters)) if counters else ():
+        _check(key, size, counter)
+    if not counters:
+        _check(key, size, 0)
+        return []
+    half = _half_bits(size)
+    rounds = _round_function(key, half)
+    out = _feistel_many(rounds, half, list(counters))
+    # Cycle-walking, as in permute: the values still outside the list go round again.
+    pending = [i for i, value in enumerate(out) if value >= size]
+    while pending:
+        again = _feistel_many(rounds, half, [out[i] for i in pending])
+        for i, value in zip(pending, again, strict=True):
+            out[i] = value
+        pending = [i for i in pending if out[i] >= size]
+    return out
+
+
+_Round = Callable[[int], int]
+_BLOCK: Final = 64  # SHA-256's block size (RFC 2104's B).
+
+
+def _round_function(key: bytes, half: int) -> list[_Round]:
+    """The :data:`ROUNDS` round functions of :func:`_feistel` for ``key``: HMAC-SHA-256 of
+    the round number and the right half, its first 8 bytes masked to ``half`` bits."""
+    padded = (hashlib.sha256(key).digest() if len(key) > _BLOCK else key).ljust(_BLOCK, b"\0")
+    inner = hashlib.sha256(bytes(b ^ 0x36 for b in padded))
+    outer = hashlib.sha256(bytes(b ^ 0x5C for b in padded))
+    mask = (1 << half) - 1
+    width = (half + 7) // 8
+
+    def make(round_number: int) -> _Round:
+        prefix = bytes([round_number])
+
+        def mac(right: int) -> int:
+            h = inner.copy()
+            h.update(prefix + right.to_bytes(width, "big"))
+            o = outer.copy()
+            o.update(h.digest())
+            return int.from_bytes(o.digest()[:8], "big") & mask
+
+        return mac
+
+    return [make(n) for n in range(ROUNDS)]
+
+
+def _feistel_many(rounds: list[_Round], half: int, values: list[int]) -> list[int]:
+    mask = (1 << half) - 1
+    lefts = [value >> half for value in values]
+    rights = [value & mask for value in values]
+    for mac in rounds:
+        lefts, rights = (
+            rights,
+            [left ^ mac(right) for left, right in zip(lefts, rights, strict=True)],
+        )
+    return [(left << half) | right for left, right in zip(lefts, rights, strict=True)]

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from issuer.status.permutation import new_key, permute
+from issuer.status.permutation import new_key, permute, permute_many
 
 
 @settings(max_examples=40, deadline=None)
@@ -28,3 +28,33 @@ def test_counters_outside_the_list_and_short_keys_are_refused() -> None:
         permute(new_key(), 10, 10)
     with pytest.raises(ValueError, match="128 bits"):
         permute(b"short", 10, 1)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.binary(min_size=16, max_size=100),
+    st.integers(min_value=1, max_value=5000),
+    st.data(),
+)
+def test_a_run_of_counters_gives_what_one_at_a_time_gives(
+    key: bytes, size: int, data: st.DataObject
+) -> None:
+    start = data.draw(st.integers(min_value=0, max_value=size - 1))
+    count = data.draw(st.integers(min_value=0, max_value=min(size - start, 300)))
+    counters = list(range(start, start + count))
+    assert permute_many(key, size, counters) == [permute(key, size, n) for n in counters]
+
+
+def test_a_run_in_a_full_size_list_gives_what_one_at_a_time_gives() -> None:
+    key = new_key()
+    counters = list(range(131_072 - 700, 131_072))
+    assert permute_many(key, 131_072, counters) == [permute(key, 131_072, n) for n in counters]
+
+
+def test_a_run_outside_the_list_or_with_a_short_key_is_refused() -> None:
+    with pytest.raises(ValueError, match="outside"):
+        permute_many(new_key(), 10, [8, 9, 10])
+    with pytest.raises(ValueError, match="outside"):
+        permute_many(new_key(), 10, [-1])
+    with pytest.raises(ValueError, match="128 bits"):
+        permute_many(b"short", 10, [1])

@@ -13,6 +13,7 @@ import json
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from functools import partial
+from types import MappingProxyType
 from typing import Any
 
 import pytest
@@ -20,11 +21,14 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.oid import NameOID
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from vc_core.codecs import b64url_encode
 from vc_core.did import did_key_from_public_key
 from vc_core.errors import SdJwtError, SelectionError, ShikakuError
 from vc_core.jose import sign_jws
+from vc_core.jose.jws import encode_json
 from vc_core.keys import SoftwareKey, generate_key, public_jwk
 from vc_core.sdjwt import (
     DC_SD_JWT,
@@ -132,6 +136,9 @@ def test_salts_are_128_bit_and_fresh() -> None:
         ({"_sd": []}, [], "sdjwt.claim_conflict"),
         ({"a": {"_sd_alg": "x"}}, ["/a"], "sdjwt.claim_conflict"),
         ({"a": [{"...": "x"}]}, [], "sdjwt.claim_conflict"),
+        # Deep inside what is not concealed, too.
+        ({"a": {"b": {"_sd": 1}}, "c": 1}, ["/c"], "sdjwt.claim_conflict"),
+        ({"a": {"b": [[{"...": 1}]]}, "c": 1}, ["/c"], "sdjwt.claim_conflict"),
     ],
 )
 def test_issuing_refuses_what_it_cannot_conceal(
@@ -434,3 +441,29 @@ def test_x5c_must_be_the_certificate_cnf_names() -> None:
     assert _failed(_verify(bound([other]), key_binding=REQUEST)) == {
         "sd_jwt.key_binding": "kb.certificate_mismatch"
     }
+
+
+def test_what_is_not_concealed_is_signed_as_plain_json_whatever_its_containers() -> None:
+    claims = {
+        "c": 1,
+        "a": MappingProxyType({"b": ("x", MappingProxyType({"d": [1, (2, 3)]}))}),
+        "e": {"f": [{"g": "h"}]},
+    }
+    payload, _disclosures = conceal(claims, ["/c"], decoys=NO_DECOYS)
+    assert json.loads(json.dumps(payload)) == {
+        "a": {"b": ["x", {"d": [1, [2, 3]]}]},
+        "e": {"f": [{"g": "h"}]},
+        "_sd": payload["_sd"],
+        "_sd_alg": "sha-256",
+    }
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(), st.none() | st.text(), st.text() | st.integers() | st.lists(st.text()))
+def test_a_disclosure_encodes_its_array_as_compact_json(
+    salt: str, name: str | None, value: Any
+) -> None:
+    array = [salt, value] if name is None else [salt, name, value]
+    disclosure = make_disclosure(salt, name, value)
+    assert disclosure.encoded == b64url_encode(encode_json(array))
+    assert json.loads(base64.urlsafe_b64decode(disclosure.encoded + "==")) == array

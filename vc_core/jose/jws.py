@@ -64,9 +64,14 @@ def algorithm_for_key(key: AnyPublicKey) -> str:
     raise KeyMaterialError("key.unsupported", "no allowed JWS algorithm for this key")
 
 
+#: ``json.dumps(value, separators=(",", ":"), ensure_ascii=False)``'s encoder, made once:
+#: ``dumps`` with any but its default options builds a new encoder for every call.
+_COMPACT: Final = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+
+
 def encode_json(value: Any) -> bytes:
     """Compact UTF-8 JSON, the form shikaku signs (no whitespace, non-ASCII kept)."""
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    return _COMPACT.encode(value).encode("utf-8")
 
 
 def strict_json_loads(data: bytes | str, *, where: str = "a JOSE part") -> Any:

@@ -14,9 +14,12 @@
 from __future__ import annotations
 
 import hashlib
+import json
+import json.encoder
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Final
 
 from vc_core.codecs import b64url_decode, b64url_encode
@@ -36,6 +39,9 @@ __all__ = [
     "pointer",
     "sd_digest",
 ]
+
+#: How :func:`~vc_core.jose.jws.encode_json` (non-ASCII kept) writes a JSON string.
+_json_string: Final[Callable[[str], str]] = json.encoder.encode_basestring
 
 #: The only digest algorithm shikaku issues and accepts (§4.1.1; the IANA "sha-256").
 SD_ALG: Final = "sha-256"
@@ -79,8 +85,14 @@ class Disclosure:
 
 def make_disclosure(salt: str, name: str | None, value: Any) -> Disclosure:
     """§4.2.1 / §4.2.2: encode ``[salt, name, value]`` (or ``[salt, value]`` for ``None``)."""
-    array = [salt, value] if name is None else [salt, name, value]
-    encoded = b64url_encode(encode_json(array))
+    if type(salt) is str and type(name) in (str, type(None)) and type(value) is str:
+        # The common case, strings only: the same bytes as encode_json gives the array.
+        parts = (salt, value) if name is None else (salt, name, value)
+        text = "[" + ",".join(_json_string(part) for part in parts) + "]"
+        encoded = b64url_encode(text.encode("utf-8"))
+    else:
+        array = [salt, value] if name is None else [salt, name, value]
+        encoded = b64url_encode(encode_json(array))
     return Disclosure(encoded, salt, name, value, sd_digest(encoded))
 
 
@@ -107,7 +119,20 @@ def parse_disclosure(encoded: str) -> Disclosure:
 
 def parse_pointer(text: str) -> Path:
     """An RFC 6901 JSON pointer as a :data:`Path`; the root pointer ``""`` is refused."""
-    if not isinstance(text, str) or not text.startswith("/"):
+    if not isinstance(text, str):
+        raise SelectionError(
+            "selection.pointer_invalid", f"{str(text)[:80]!r} does not start with '/'"
+        )
+    return _cached_pointer(text) if len(text) <= _CACHED_POINTER else _parse_pointer(text)
+
+
+#: Pointers up to this length are cached (an issuer conceals the same few pointers in every
+#: credential); longer ones, which no issuer of ours uses, are parsed every time.
+_CACHED_POINTER: Final = 200
+
+
+def _parse_pointer(text: str) -> Path:
+    if not text.startswith("/"):
         raise SelectionError(
             "selection.pointer_invalid", f"{str(text)[:80]!r} does not start with '/'"
         )
@@ -117,6 +142,10 @@ def parse_pointer(text: str) -> Path:
             raise SelectionError("selection.pointer_invalid", f"bad escape in {text[:80]!r}")
         segments.append(raw.replace("~1", "/").replace("~0", "~"))
     return tuple(segments)
+
+
+#: :func:`_parse_pointer`, cached (a malformed pointer raises each time: errors are not cached).
+_cached_pointer = lru_cache(maxsize=1024)(_parse_pointer)
 
 
 def _tildes(text: str) -> list[int]:

@@ -24,7 +24,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 from vc_core.errors import SdJwtError, SelectionError
 from vc_core.jose.jws import sign_jws
@@ -42,6 +42,8 @@ from vc_core.sdjwt.disclosure import (
 from vc_core.sdjwt.serialization import SdJwt
 
 __all__ = ["DEFAULT_DECOYS", "NO_DECOYS", "Decoys", "conceal", "issue_sd_jwt"]
+
+_RESERVED: Final = ("_sd", "_sd_alg")
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,8 @@ class _Concealer:
         randbelow: Callable[[int], int],
     ) -> None:
         self.paths = paths
+        # Every proper prefix of a concealed path: the objects and arrays that hold one.
+        self.holders = {path[:end] for path in paths for end in range(len(path))}
         self.used: set[Path] = set()
         self.decoys = decoys
         self.random_bytes = random_bytes
@@ -90,6 +94,10 @@ class _Concealer:
         return disclosure
 
     def value(self, node: Any, path: Path) -> Any:
+        if path not in self.holders and _plain(node):
+            # Nothing is concealed inside, and nothing in it is reserved or other than plain
+            # JSON: the node goes into the payload as it is.
+            return node
         if isinstance(node, Mapping):
             return self.object(node, path)
         if isinstance(node, list | tuple):
@@ -100,10 +108,11 @@ class _Concealer:
         out: dict[str, Any] = {}
         digests: list[str] = []
         for name, child in node.items():
-            if name in ("_sd", "_sd_alg"):
+            if name in _RESERVED:
                 raise SdJwtError("sdjwt.claim_conflict", f"{pointer((*path, name))} is reserved")
             child_path = (*path, name)
-            concealed = self.value(child, child_path)
+            # A string (most claims) is its own payload value: no walk into it.
+            concealed = child if type(child) is str else self.value(child, child_path)
             if child_path in self.paths:
                 self.used.add(child_path)
                 digests.append(self._disclose(name, concealed).digest)
@@ -136,6 +145,18 @@ class _Concealer:
         return out
 
 
+def _plain(node: Any) -> bool:
+    """Whether ``node`` can go into a payload as it is: only dicts, lists and scalars, no
+    ``_sd`` or ``_sd_alg`` member and no ``{"...": …}`` array element (§4.1). Otherwise
+    :class:`_Concealer` walks it, copying it and refusing what is reserved, with where."""
+    kind = type(node)
+    if kind is dict:
+        return all(name not in _RESERVED and _plain(child) for name, child in node.items())
+    if kind is list:
+        return all(not (isinstance(e, Mapping) and "..." in e) and _plain(e) for e in node)
+    return not isinstance(node, Mapping | list | tuple)
+
+
 def conceal(
     claims: Mapping[str, Any],
     sd_pointers: Iterable[str],
@@ -146,7 +167,9 @@ def conceal(
 ) -> tuple[dict[str, Any], list[Disclosure]]:
     """The SD-JWT payload for ``claims`` with ``sd_pointers`` concealed, and the Disclosures.
 
-    Every pointer must name a claim in ``claims`` (``selection.pointer_invalid``).
+    Every pointer must name a claim in ``claims`` (``selection.pointer_invalid``). The
+    payload's objects and arrays that hold a concealed claim are new; the plain ones that
+    hold none are those of ``claims``, so the caller treats the payload as read-only.
     """
     paths = {parse_pointer(p) for p in sd_pointers}
     concealer = _Concealer(paths, decoys, random_bytes, randbelow)
