@@ -205,7 +205,12 @@ def main() -> None:
     previous: dict[str, Any] = {}
     if args.out.exists():
         previous = json.loads(args.out.read_text(encoding="utf-8"))
+    # The register section keeps each database and size apart (bench.register_bench): the
+    # short run here must not drop a whole-register entry from `make bench-register`.
+    kept_register = previous.get("register")
     previous.update(results)
+    if isinstance(kept_register, dict) and isinstance(results.get("register"), dict):
+        previous["register"] = {**kept_register, **results["register"]}
     args.out.write_text(json.dumps(previous, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     for name, entry in results["data_integrity"].items():
         print(
