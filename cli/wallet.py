@@ -56,6 +56,9 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 import typer
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from holder.receive import Received
     from holder.store import WalletStore
     from vc_schemas.text import Text
 
@@ -87,6 +90,14 @@ WalletOption = Annotated[
         "--wallet",
         help=f"Wallet file (default: ${ENV_WALLET}, else "
         "$XDG_DATA_HOME/shikaku/wallet/wallet.json).",
+    ),
+]
+TrustOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--trust",
+        help="Trust list (TOML) of the boards you accept (default: the one `shikaku trust` "
+        "keeps, when there is one)",
     ),
 ]
 PassphraseFileOption = Annotated[
@@ -247,6 +258,7 @@ def init(
 @app.command("add")
 def add(
     source: Annotated[Path, typer.Argument(metavar="FILE", help="The credential file as received")],
+    *,
     wallet: WalletOption = None,
     passphrase_file: PassphraseFileOption = None,
     key: Annotated[
@@ -255,6 +267,7 @@ def add(
             "--key", help="The wallet key (private JWK file) it is bound to, kept with it"
         ),
     ] = None,
+    trust: TrustOption = None,
     lang: LangOption = "ja",
 ) -> None:
     """Keep a credential file as received (SD-JWT, JWT or Data Integrity JSON)."""
@@ -273,13 +286,14 @@ def add(
                 "wallet.key_mismatch", f"{key} is not the key the credential is bound to"
             )
     store = _open(wallet, passphrase_file, lang)
+    names = _trusted_names([received], trust)
     known = {c.id for c in store.credentials()}
     stored = store.add(
         received.body,
         format=str(received.format),
         qualification=received.qualification,
         issuer=received.issuer,
-        issuer_name=received.issuer_name,
+        issuer_name=names.get(received.issuer or "") or received.issuer_name,
         holder_mode=received.binding.mode,
         key=holder_key,
     )
@@ -307,14 +321,7 @@ def receive_(
     allow_last_try: Annotated[
         bool, typer.Option("--allow-last-try", help="Card mode: use the PIN with one try left")
     ] = False,
-    trust: Annotated[
-        Path | None,
-        typer.Option(
-            "--trust",
-            help="Trust list (TOML) of the boards you accept (default: the one `shikaku trust` "
-            "keeps, when there is one)",
-        ),
-    ] = None,
+    trust: TrustOption = None,
     lang: LangOption = "ja",
 ) -> None:
     """Receive credentials a board offers you (OpenID4VCI 1.0), each on a new wallet key.
@@ -354,7 +361,8 @@ def receive_(
             from holder.flows.oid4vci import receive
 
             got = receive(parsed, client, tx_code=code)
-    names = _trusted_names(got, trust)  # Before anything is kept: an untrusted board, nothing.
+    # Before anything is kept: from an untrusted board, nothing.
+    names = _trusted_names([item.received for item in got], trust)
     known = {c.id for c in store.credentials()}
     for item in got:
         stored = store.add(
@@ -369,8 +377,8 @@ def receive_(
         _print(render_added(stored, item.received, new=stored.id not in known, lang=lang))
 
 
-def _trusted_names(got: Any, trust: Path | None) -> dict[str, str]:
-    """Each received credential's issuer checked against the holder's trust list (``--trust``,
+def _trusted_names(got: Sequence[Received], trust: Path | None) -> dict[str, str]:
+    """Each credential's issuer checked against the holder's trust list (``--trust``,
     else the one ``shikaku trust`` keeps); its names as the list gives them.
 
     ``wallet.issuer_untrusted`` when the list does not name the issuer for the credential's
@@ -390,8 +398,8 @@ def _trusted_names(got: Any, trust: Path | None) -> dict[str, str]:
         return {}
     registry = TrustRegistry.load(path)
     names: dict[str, str] = {}
-    for item in got:
-        issuer, qualification = item.received.issuer or "", item.received.qualification
+    for received in got:
+        issuer, qualification = received.issuer or "", received.qualification
         try:
             entry = registry.lookup(issuer)
         except TrustError:

@@ -35,6 +35,7 @@ from issuer.service import Issuer
 from vc_core.did import did_key_from_public_key
 from vc_core.errors import CODES, ShikakuError, WalletError
 from vc_core.keys import SoftwareKey, generate_key
+from verifier.trust import TrustedIssuer, TrustRegistry
 
 PASS = "nurse-passphrase-7f3k"
 BACKUP_PASS = "backup-passphrase-q9z2"
@@ -483,3 +484,29 @@ def test_init_in_a_real_terminal_never_shows_the_passphrase(tmp_path: Path) -> N
     assert "EXIT=0" in screen and "ウォレットを作りました" in screen, screen
     assert PASS not in screen
     assert WalletStore.open(path, PASS).credentials() == ()
+
+
+def test_a_file_from_a_board_her_trust_list_does_not_name_is_not_kept(
+    ready: Wallet, board: Board
+) -> None:
+    trust = ready.file("trust.toml", "")
+    sd_jwt = ready.file("kangoshi.sdjwt", board.sd_jwt())
+    other = TrustedIssuer(
+        id="did:web:ishi.board.example.jp",
+        name_ja="別の登録機関",
+        name_en="Another board",
+        qualifications=frozenset({"kangoshi"}),
+    )
+    TrustRegistry([other]).save(trust)
+    refused = ready("wallet", "add", str(sd_jwt), "--trust", str(trust), *ready.passphrase)
+    assert refused.code == 15 and "wallet.issuer_untrusted" in refused.err
+    assert "看護師" not in ready("wallet", "list", *ready.passphrase).out
+    named = TrustedIssuer(
+        id=board.did,
+        name_ja="厚生労働大臣",
+        name_en="Minister of Health, Labour and Welfare",
+        qualifications=frozenset({"kangoshi"}),
+    )
+    TrustRegistry([other, named]).save(trust)
+    kept = ready("wallet", "add", str(sd_jwt), "--trust", str(trust), *ready.passphrase)
+    assert kept.code == 0, kept.err
