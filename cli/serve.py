@@ -107,6 +107,10 @@ def verifier(
             help="uvicorn's line per request (the service logs each verification's outcome)."
         ),
     ] = False,
+    ssl_certfile: Annotated[
+        Path | None, typer.Option(help="Serve https with this certificate (PEM).")
+    ] = None,
+    ssl_keyfile: Annotated[Path | None, typer.Option(help="The certificate's key (PEM).")] = None,
 ) -> None:
     """Serve the employer's verifier (VC-API) with uvicorn, on 127.0.0.1 by default."""
     import logging
@@ -127,9 +131,15 @@ def verifier(
         settings = VerifierSettings.load(toml_file=config, **values, trust_registry=kept)
     # The services log outcomes and codes under "shikaku.*" (never nonces or credentials).
     logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(name)s: %(message)s")
+    tls: dict[str, Any] = {"ssl_certfile": ssl_certfile, "ssl_keyfile": ssl_keyfile}
     if workers == 1:
         uvicorn.run(
-            create_app(settings), host=host, port=port, log_level="info", access_log=access_log
+            create_app(settings),
+            host=host,
+            port=port,
+            log_level="info",
+            access_log=access_log,
+            **tls,
         )
         return
     # Each worker process builds its own app from the same settings, passed down as the
@@ -153,6 +163,7 @@ def verifier(
         workers=workers,
         log_level="info",
         access_log=access_log,
+        **tls,
     )
 
 

@@ -179,6 +179,9 @@ CODES: Mapping[str, str] = {
     "credential.entry_type_missing": "A credentialSchema or refreshService entry has no type.",
     "credential.related_resource_mismatch": "A relatedResource digest does not match.",
     "credential.related_resource_invalid": "A relatedResource entry is malformed.",
+    "credential.related_resource_unverifiable": (
+        "A relatedResource cannot be retrieved to check its digest."
+    ),
     # card.* (jpki_bridge: the My Number Card, its emulator and the binding proof)
     "card.pcsc_unavailable": "The PC/SC service (pcscd) is not running or cannot be reached.",
     "card.no_reader": "No smart-card reader is connected (or none has the requested name).",

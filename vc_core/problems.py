@@ -94,6 +94,7 @@ _EXCEPTIONS: dict[str, tuple[int, Kind]] = {
     "did.fragment_not_found": (400, _F),
     # Something outside could not be reached or answered: "could not verify", fail closed.
     "status.list_unreachable": (502, _C),
+    "credential.related_resource_unverifiable": (400, _C),
     "status.list_timeout": (504, _C),
     "status.list_too_large": (502, _C),
     "status.url_not_allowed": (400, _C),

@@ -3,7 +3,9 @@
 :func:`validate_credential` raises the first violation as a
 :class:`~vc_core.errors.CredentialError`; :func:`credential_problems` lists
 them all. Time is a parameter. What needs the network (fetching a related
-resource) is the caller's: :func:`check_related_resource` takes the bytes.
+resource) is the caller's: :func:`check_related_resource` takes the bytes (or the
+resource's known digests), and :func:`check_related_resources` asks a ``retrieve``
+function for each entry's.
 
 Rules checked:
 
@@ -23,7 +25,8 @@ Rules checked:
 - ``credentialSchema``, ``refreshService``, ``termsOfUse`` and ``evidence`` entries have a
   ``type`` (and an ``id`` for schemas) (§4.11, §5.4, §5.5, §5.6).
 - ``relatedResource`` entries have an ``id`` and a ``digestSRI`` or
-  ``digestMultibase``, ids unique (§5.3).
+  ``digestMultibase``, ids unique (§5.3); the digests of a resource whose digests shikaku
+  pins (the VC 2.0 base context, :func:`~vc_core.jsonld.loader.published_digests`) match.
 """
 
 from __future__ import annotations
@@ -31,16 +34,17 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 from vc_core.codecs import multibase_decode
 from vc_core.errors import CodecError, CredentialError
-from vc_core.jsonld.loader import CREDENTIALS_V1, CREDENTIALS_V2
+from vc_core.jsonld.loader import CREDENTIALS_V1, CREDENTIALS_V2, published_digests
 
 __all__ = [
     "check_related_resource",
+    "check_related_resources",
     "check_validity_dates",
     "credential_problems",
     "datetime_stamp",
@@ -260,13 +264,25 @@ def _related(credential: Mapping[str, Any]) -> None:
             raise CredentialError(
                 "credential.related_resource_invalid", "an entry needs digestSRI or digestMultibase"
             )
+        # A resource whose published digests shikaku pins (the VC 2.0 base context) is one
+        # it uses, so its digest is checked here, offline (VCDM 2.0 §5.3); others are the
+        # caller's.
+        pinned = published_digests(entry["id"])
+        if pinned is not None:
+            check_related_resource(entry, pinned)
 
 
-def check_related_resource(entry: Mapping[str, Any], content: bytes) -> None:
-    """Check fetched ``content`` against a ``relatedResource`` entry's digests (VCDM 2.0 §5.3).
+#: A related resource as the caller has it: its bytes, or its digests by hashlib name.
+Resource = bytes | Mapping[str, bytes]
 
-    Every digest the entry gives must match; raises
-    ``credential.related_resource_mismatch`` or ``credential.related_resource_invalid``.
+
+def check_related_resource(entry: Mapping[str, Any], content: Resource) -> None:
+    """Check a ``relatedResource`` entry's digests (VCDM 2.0 §5.3) against ``content``: the
+    fetched bytes, or the resource's known digests by hashlib name.
+
+    Every digest the entry gives must match; raises ``credential.related_resource_mismatch``
+    or ``credential.related_resource_invalid``, and ``credential.related_resource_unverifiable``
+    for a digest in a hash whose value for this resource is not known.
     """
     checked = False
     sri = entry.get("digestSRI")
@@ -275,7 +291,7 @@ def check_related_resource(entry: Mapping[str, Any], content: bytes) -> None:
         name = _SRI_HASHES.get(algorithm)
         if name is None or not encoded:
             raise CredentialError("credential.related_resource_invalid", "unsupported digestSRI")
-        digest = base64.b64encode(hashlib.new(name, content).digest()).decode()
+        digest = base64.b64encode(_digest(content, name, entry)).decode()
         if digest != encoded:
             raise CredentialError("credential.related_resource_mismatch", f"{entry.get('id')}")
         checked = True
@@ -287,13 +303,57 @@ def check_related_resource(entry: Mapping[str, Any], content: bytes) -> None:
             raise CredentialError(
                 "credential.related_resource_invalid", "digestMultibase is not multibase"
             ) from exc
-        name = _MULTIHASH.get(raw[0]) if len(raw) > 2 else None
-        if name is None or raw[1] != len(raw) - 2:
-            raise CredentialError(
-                "credential.related_resource_invalid", "digestMultibase is not a multihash"
-            )
-        if hashlib.new(name, content).digest() != raw[2:]:
+        name, expected = _multibase_digest(raw)
+        if _digest(content, name, entry) != expected:
             raise CredentialError("credential.related_resource_mismatch", f"{entry.get('id')}")
         checked = True
     if not checked:
         raise CredentialError("credential.related_resource_invalid", "no digest to check")
+
+
+def _digest(content: Resource, name: str, entry: Mapping[str, Any]) -> bytes:
+    if isinstance(content, bytes):
+        return hashlib.new(name, content).digest()
+    known = content.get(name)
+    if known is None:
+        raise CredentialError(
+            "credential.related_resource_unverifiable",
+            f"{str(entry.get('id'))[:200]}: its {name} digest is not known here",
+        )
+    return known
+
+
+def _multibase_digest(raw: bytes) -> tuple[str, bytes]:
+    """The hash and digest a decoded ``digestMultibase`` names: a multihash (Data Integrity
+    §2.6), or 32 bare bytes, a SHA2-256 digest, as VCDM 2.0's example of the property and
+    the W3C VC 2.0 suite write it. No supported multihash is 32 bytes long (a 30-byte digest),
+    so the two readings never meet."""
+    if len(raw) == 32:
+        return "sha256", raw
+    name = _MULTIHASH.get(raw[0]) if len(raw) > 2 else None
+    if name is None or raw[1] != len(raw) - 2 or hashlib.new(name).digest_size != raw[1]:
+        raise CredentialError(
+            "credential.related_resource_invalid", "digestMultibase is not a multihash"
+        )
+    return name, raw[2:]
+
+
+def check_related_resources(
+    credential: Mapping[str, Any], retrieve: Callable[[str], Resource | None]
+) -> None:
+    """Check every ``relatedResource`` digest against what ``retrieve(id)`` gives (the
+    resource's bytes or its known digests).
+
+    An entry whose resource ``retrieve`` cannot give (None) raises
+    ``credential.related_resource_unverifiable``: a digest that cannot be checked is never
+    taken as matching. Entries are first held to their shape (:func:`validate_credential`'s
+    rules for ``relatedResource``).
+    """
+    _related(credential)
+    for entry in _as_list(credential.get("relatedResource", [])):
+        content = retrieve(entry["id"])
+        if content is None:
+            raise CredentialError(
+                "credential.related_resource_unverifiable", f"{entry['id'][:200]} not retrievable"
+            )
+        check_related_resource(entry, content)

@@ -40,8 +40,9 @@ from issuer.service import Issuer
 from issuer.settings import ApiKey
 from service_kit.http import PROBLEM_JSON, PROBLEM_RESPONSES, read_model, request_body
 from vc_core.errors import CredentialError, RequestError, SelectionError, ShikakuError
+from vc_core.jsonld.loader import published_digests
 from vc_core.problems import problem_document
-from vc_core.vcdm import is_vc11, validate_credential
+from vc_core.vcdm import check_related_resources, is_vc11, validate_credential
 from vc_schemas.policy import pointer_value
 
 __all__ = ["router"]
@@ -133,6 +134,11 @@ def _check_shape(document: Mapping[str, Any]) -> None:
     # is held to VCDM 2.0, its @context first of all (a list starting with the VC 2.0 context).
     if not is_vc11(document):
         validate_credential(document)
+    # VCDM 2.0 §5.3: signing a relatedResource digest vouches for it, so the board checks each
+    # against the resource. It fetches nothing and knows only the W3C base context's published
+    # digests; a digest of any other resource cannot be checked and is refused (fail closed).
+    if "relatedResource" in document:
+        check_related_resources(document, published_digests)
 
 
 def _pointers(credential: Mapping[str, Any], suite: str, asked: list[str] | None) -> list[str]:

@@ -10,7 +10,9 @@ refuses every other URL with ``loader.url_not_allowed``.
 The bundled documents and where they come from (npm package @ version):
 
 - ``https://www.w3.org/ns/credentials/v2``:
-  @digitalbazaar/credentials-context@3.2.0
+  @digitalbazaar/credentials-context@3.2.0 — the same JSON as the W3C serves, not the same
+  bytes; the digests of the W3C's bytes are pinned instead (:data:`PUBLISHED_DIGESTS`), so
+  ``relatedResource`` digests of the context can be checked offline
 - ``https://www.w3.org/2018/credentials/v1`` (VC 1.1, which verifiers and the W3C suites
   still meet): @digitalbazaar/credentials-context@3.2.0 (``contexts/v1.jsonld``)
 - ``https://w3id.org/security/data-integrity/v2``:
@@ -49,10 +51,12 @@ __all__ = [
     "EXAMPLES_V2",
     "MULTIKEY_V1",
     "OPEN_BADGES_V3",
+    "PUBLISHED_DIGESTS",
     "STATUS_LIST_V1",
     "DocumentLoader",
     "default_loader",
     "document_digest",
+    "published_digests",
 ]
 
 CREDENTIALS_V1 = "https://www.w3.org/2018/credentials/v1"
@@ -94,6 +98,32 @@ BUNDLED: Mapping[str, tuple[str, str]] = {
         "c5e555a91a5cf48e32ae0a05674c61ddd5c053b680b5643b2f57f9965e386d99",
     ),
 }
+
+
+#: URL → the digests (by hashlib name) of the exact bytes the URL serves. VC Data Model 2.0
+#: (Appendix B.1) publishes its base context's: ``digestSRI``
+#: ``sha384-l/HrjlBCNWyAX91hr6LFV2Y3heB5Tcr6IeE4/Tje8YyzYBM8IhqjHWiWpr8+ZbYU``, the file of
+#: 10,131 bytes the W3C has served since February 2025; the SHA-256 and SHA-512 are of the
+#: same bytes. shikaku bundles the same JSON in other bytes, so it pins the digests, and a
+#: ``relatedResource`` digest of the context is checked without fetching anything.
+PUBLISHED_DIGESTS: Mapping[str, Mapping[str, bytes]] = {
+    CREDENTIALS_V2: {
+        "sha256": bytes.fromhex("59955ced6697d61e03f2b2556febe5308ab16842846f5b586d7f1f7adec92734"),
+        "sha384": bytes.fromhex(
+            "97f1eb8e5042356c805fdd61afa2c557663785e0794dcafa21e138fd38def18c"
+            "b360133c221aa31d6896a6bf3e65b614"
+        ),
+        "sha512": bytes.fromhex(
+            "5d55452bd2dcf8a29f5a290473eb242b1c5fb77d4e68f1a0aa87baa4dba26948"
+            "52d65ec63d48ac04a99d956f9f7153b9406f84d2d04c74869b02c239a1d81305"
+        ),
+    },
+}
+
+
+def published_digests(url: str) -> Mapping[str, bytes] | None:
+    """The pinned digests of what ``url`` serves (:data:`PUBLISHED_DIGESTS`), else None."""
+    return PUBLISHED_DIGESTS.get(url)
 
 
 def document_digest(document: Any) -> str:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import copy
+import hashlib
 from typing import Any
 
 import pytest
@@ -10,7 +12,9 @@ from starlette.testclient import TestClient
 
 from tests.issuer.http.conftest import ADMIN, CREDENTIAL, issue, problem
 from vc_core import di
+from vc_core.codecs import multibase_encode
 from vc_core.di import derive
+from vc_core.jsonld.loader import CREDENTIALS_V2, published_digests
 from vc_schemas.registry import loader
 
 SUITES = {"ecdsa": "ecdsa-rdfc-2019", "ecdsa-sd": "ecdsa-sd-2023", "eddsa": "eddsa-rdfc-2022"}
@@ -122,6 +126,49 @@ def test_a_credential_without_a_context_is_refused(client: TestClient) -> None:
         "/instances/eddsa/credentials/issue", json={"credential": credential}, headers=ADMIN
     )
     problem(answer, 400, "credential.context_invalid")
+
+
+def _digests(content: bytes) -> tuple[str, str]:
+    sri = "sha384-" + base64.b64encode(hashlib.sha384(content).digest()).decode()
+    return sri, multibase_encode(hashlib.sha256(content).digest(), "u")
+
+
+def test_related_resource_digests_are_checked_before_signing(client: TestClient) -> None:
+    """VCDM 2.0 §5.3: the board signs a relatedResource digest only after checking it against
+    the digests the W3C publishes for the base context; one it cannot check is refused."""
+    pinned = published_digests(CREDENTIALS_V2)
+    assert pinned is not None
+    sri = "sha384-" + base64.b64encode(pinned["sha384"]).decode()
+    multibase = multibase_encode(pinned["sha256"], "u")
+    for entry in ({"digestSRI": sri}, {"digestMultibase": multibase, "mediaType": "a/b"}):
+        issued = issue(
+            client, credential={**CREDENTIAL, "relatedResource": [{"id": CREDENTIALS_V2, **entry}]}
+        )
+        assert issued["relatedResource"][0]["id"] == CREDENTIALS_V2
+    wrong_sri, wrong_multibase = _digests(b"not the W3C's context")
+    cases = [
+        ({"id": CREDENTIALS_V2, "digestSRI": wrong_sri}, "credential.related_resource_mismatch"),
+        (
+            {"id": CREDENTIALS_V2, "digestMultibase": wrong_multibase},
+            "credential.related_resource_mismatch",
+        ),
+        (
+            {"id": CREDENTIALS_V2, "digestSRI": sri, "digestMultibase": wrong_multibase},
+            "credential.related_resource_mismatch",
+        ),
+        (
+            {"id": "https://example.org/logo.svg", "digestSRI": sri},
+            "credential.related_resource_unverifiable",
+        ),
+    ]
+    for entry, code in cases:
+        for instance in ("ecdsa", "eddsa"):
+            answer = client.post(
+                f"/instances/{instance}/credentials/issue",
+                json={"credential": {**CREDENTIAL, "relatedResource": [entry]}},
+                headers=ADMIN,
+            )
+            problem(answer, 400, code)
 
 
 def test_terms_of_use_and_evidence_need_a_type(client: TestClient) -> None:
