@@ -15,6 +15,9 @@ packages+=(chromium chromium-driver fonts-noto-cjk)
 packages+=(wrk)
 # The wallet's passphrase prompts are tested in a real terminal, driven through tmux.
 packages+=(tmux)
+# The guides run as written (tests/test_readme.py): they wait for services with curl, back the
+# board's SQLite files up with sqlite3, and scripts/postgres.sh asks PostgreSQL with psql.
+packages+=(curl sqlite3 postgresql-client)
 # The interop tests run wallets written elsewhere (oid4vc-ts, from npm) under Node.js. A
 # Node.js already on the machine (a distribution's or NodeSource's, npm included) is used as
 # it is; only a machine without npm gets Debian's.
