@@ -59,6 +59,7 @@ __all__ = [
     "STATUS_TTL_SECONDS",
     "Site",
     "prepare_site",
+    "serving",
     "serving_site",
 ]
 
@@ -168,15 +169,19 @@ def serving_site(site: Site, *, timeout: float = 60.0) -> Iterator[Site]:
     from verifier.http import create_app as verifier_app
 
     with ExitStack() as stack:
-        stack.enter_context(_serving(issuer_app(site.board), site.host, site.issuer_port, timeout))
         stack.enter_context(
-            _serving(verifier_app(site.hospital), site.host, site.verifier_port, timeout)
+            serving(issuer_app(site.board), site.host, site.issuer_port, timeout=timeout)
+        )
+        stack.enter_context(
+            serving(verifier_app(site.hospital), site.host, site.verifier_port, timeout=timeout)
         )
         yield site
 
 
 @contextmanager
-def _serving(app: Any, host: str, port: int, timeout: float) -> Iterator[None]:
+def serving(app: Any, host: str, port: int, *, timeout: float = 60.0) -> Iterator[str]:
+    """Serve ``app`` under uvicorn on ``host:port`` in a thread of this process until the block
+    ends; its base URL. ``config.invalid`` when it does not start."""
     import uvicorn
 
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on")
@@ -193,7 +198,7 @@ def _serving(app: Any, host: str, port: int, timeout: float) -> Iterator[None]:
             raise ConfigError("config.invalid", f"the service on {host}:{port} did not start")
         time.sleep(0.02)
     try:
-        yield
+        yield f"http://{host}:{port}"
     finally:
         server.should_exit = True
         thread.join(timeout=timeout)
