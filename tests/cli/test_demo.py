@@ -32,7 +32,7 @@ def test_demo_tells_the_story_over_http_and_exits_0(tmp_path: Path) -> None:
     ]
     assert shown == ["有効", "無効", "有効"], out
     assert "業務停止中" in out  # the suspension, with its dates and reason, on the page
-    assert "無効" in out.split("5.")[-1]  # the forgery
+    assert "無効" in out.split("5. 偽造と再送")[-1]  # the forgery
     assert "shikaku serve --data-dir" in out
     # What she keeps: one credential, bound to her card, in her encrypted wallet.
     passphrase = (folder / "wallet-passphrase.txt").read_text(encoding="utf-8").strip()
