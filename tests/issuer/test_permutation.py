@@ -51,6 +51,15 @@ def test_a_run_in_a_full_size_list_gives_what_one_at_a_time_gives() -> None:
     assert permute_many(key, 131_072, counters) == [permute(key, 131_072, n) for n in counters]
 
 
+@pytest.mark.parametrize("size", [16 * 1024 * 1024, 2**30 + 5])
+def test_the_largest_tabulated_lists_and_wider_ones_agree_with_one_at_a_time(size: int) -> None:
+    # 16 Mi entries, the largest list a board configures, tabulates its rounds (half 12); a
+    # list of 2**30 and more computes each round (half 16) as permute does.
+    key = new_key()
+    counters = list(range(size - 300, size))
+    assert permute_many(key, size, counters) == [permute(key, size, n) for n in counters]
+
+
 def test_a_run_outside_the_list_or_with_a_short_key_is_refused() -> None:
     with pytest.raises(ValueError, match="outside"):
         permute_many(new_key(), 10, [8, 9, 10])
