@@ -48,6 +48,8 @@ class CredentialRow(Base):
     __table_args__ = (
         UniqueConstraint("issuance_key", name="uq_issued_credentials_issuance"),
         Index("ix_issued_credentials_subject", "subject_id"),
+        # PostgreSQL: bodies of up to a page stay inline, uncompressed (migration i0006).
+        {"postgresql_with": {"toast_tuple_target": 8160}},
     )
 
     credential_id: Mapped[str] = mapped_column(String(200), primary_key=True)
