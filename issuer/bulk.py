@@ -76,6 +76,7 @@ from service_kit.db import among, insert_rows, transact
 from vc_core.di import default_verification_method
 from vc_core.entropy import RandomPool
 from vc_core.errors import BoardError
+from vc_core.jsonout import compact
 from vc_core.status import BitstringStatusListEntry
 from vc_schemas.builder import build_credential
 from vc_schemas.policy import DisclosurePolicy, disclosure_policy
@@ -622,7 +623,7 @@ class _Signing:
             loader=self.board.issuer.loader,
             clock=lambda: now,
         )
-        return json.dumps(secured, ensure_ascii=False, separators=(",", ":"))
+        return compact(secured).decode("utf-8")
 
 
 def record_of(text: str) -> RegisterRecord:

@@ -25,6 +25,7 @@ from issuer.store.models import STANDINGS, CredentialRow, EventRow, RecordRow
 from service_kit.db import DEFAULT_RETRIES, create_engine, transact
 from vc_core.clock import Clock, system_clock
 from vc_core.errors import BoardError
+from vc_core.jsonout import compact
 from vc_schemas.record import RegisterRecord, record_from_mapping
 
 __all__ = [
@@ -39,8 +40,6 @@ __all__ = [
 
 T = TypeVar("T")
 _RECORD_FIELDS: Final = tuple(f.name for f in fields(RegisterRecord))
-#: The encoder of :func:`record_json`, made once (``json.dumps`` with options makes one per call).
-_CANONICAL: Final = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 PutOutcome = Literal["new", "unchanged", "changed"]
 
 
@@ -66,7 +65,7 @@ def record_json(record: RegisterRecord) -> str:
         for key in _RECORD_FIELDS
         if (value := getattr(record, key)) is not None and value != ()
     }
-    return _CANONICAL.encode(values)
+    return compact(values, sort_keys=True).decode("utf-8")
 
 
 def _digest(text: str) -> str:

@@ -1,5 +1,5 @@
-"""encode_json: orjson's bytes where they are the standard encoder's, the standard encoder's
-everywhere else (vc_core.jose.jws.encode_json)."""
+"""vc_core.jsonout.compact (and encode_json, which signs with it): orjson's bytes where they
+are the standard encoder's, the standard encoder's everywhere else."""
 
 from __future__ import annotations
 
@@ -12,10 +12,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from vc_core.jose import encode_json
+from vc_core.jsonout import compact
 
 
-def _reference(value: Any) -> bytes:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+def _reference(value: Any, *, sort_keys: bool = False) -> bytes:
+    text = json.dumps(value, separators=(",", ":"), ensure_ascii=False, sort_keys=sort_keys)
+    return text.encode("utf-8")
 
 
 _TEXT = st.text(alphabet=st.characters(exclude_categories=["Cs"]), max_size=20)
@@ -31,6 +33,8 @@ def test_what_a_jose_object_holds_is_written_as_the_standard_encoder_writes_it(
     value: Any,
 ) -> None:
     assert encode_json(value) == _reference(value)
+    # Sorted as a stored register record is (issuer.store.record_json): code-point order.
+    assert compact(value, sort_keys=True) == _reference(value, sort_keys=True)
 
 
 @pytest.mark.parametrize(
@@ -48,6 +52,8 @@ def test_what_a_jose_object_holds_is_written_as_the_standard_encoder_writes_it(
 )
 def test_what_orjson_would_write_otherwise_is_the_standard_encoders(value: Any) -> None:
     assert encode_json(value) == _reference(value)
+    if not any(isinstance(key, int) for key in value):
+        assert compact(value, sort_keys=True) == _reference(value, sort_keys=True)
 
 
 class _Name(str):

@@ -21,17 +21,16 @@ Number Card (RS256) as well as by a software key.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
-import orjson
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
 from vc_core.codecs import b64url_decode, b64url_encode
 from vc_core.errors import CodecError, InputError, JoseError, KeyMaterialError, ProofError
 from vc_core.jsonio import DEFAULT_LIMITS, loads
+from vc_core.jsonout import compact
 from vc_core.keys import AnyPublicKey, Signer, verify_signature
 
 __all__ = [
@@ -65,38 +64,10 @@ def algorithm_for_key(key: AnyPublicKey) -> str:
     raise KeyMaterialError("key.unsupported", "no allowed JWS algorithm for this key")
 
 
-#: ``json.dumps(value, separators=(",", ":"), ensure_ascii=False)``'s encoder, made once:
-#: ``dumps`` with any but its default options builds a new encoder for every call.
-_COMPACT: Final = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
-#: orjson refuses dataclasses, datetimes and subclasses of the JSON types (so they reach the
-#: standard encoder, which refuses or writes them as before) instead of writing them itself.
-_ORJSON_STRICT: Final = (
-    orjson.OPT_PASSTHROUGH_DATACLASS
-    | orjson.OPT_PASSTHROUGH_DATETIME
-    | orjson.OPT_PASSTHROUGH_SUBCLASS
-)
-
-
 def encode_json(value: Any) -> bytes:
-    """Compact UTF-8 JSON, the form shikaku signs (no whitespace, non-ASCII kept).
-
-    Written by orjson (a 3 KB credential payload: about ten times faster), which gives the
-    standard encoder's bytes for what a JOSE object holds — strings, integers, booleans,
-    arrays and objects; the tests hold the two to the same output (a float, which no
-    shikaku payload holds, is the same number in orjson's spelling: ``1e16`` for ``1e+16``).
-    Anything else goes to
-    the standard encoder: whatever orjson refuses (integers beyond 64 bits, non-string keys,
-    lone surrogates, the types above), and any output with a ``null`` in it, since orjson
-    writes NaN and infinities as ``null`` where the standard encoder writes (invalid)
-    ``NaN``, and a signed value must never quietly change.
-    """
-    try:
-        data = orjson.dumps(value, option=_ORJSON_STRICT)
-    except orjson.JSONEncodeError:
-        return _COMPACT.encode(value).encode("utf-8")
-    if b"null" in data:
-        return _COMPACT.encode(value).encode("utf-8")
-    return data
+    """Compact UTF-8 JSON, the form shikaku signs (no whitespace, non-ASCII kept; written
+    by :func:`vc_core.jsonout.compact`)."""
+    return compact(value)
 
 
 def strict_json_loads(data: bytes | str, *, where: str = "a JOSE part") -> Any:
