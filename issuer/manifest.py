@@ -7,9 +7,10 @@ format: ``name``, ``implementation``, and lists of ``issuers``, ``verifiers`` an
 against it), ``supportedEcdsaKeyTypes`` for the ECDSA suites, ``supports.vc`` (the data model
 versions it takes) and ``headers`` sent with every request. :func:`w3c_manifest` writes the
 board's: one issuer per instance (its ``id`` is the DID the instance really signs as, as the
-ECDSA suite expects), the status endpoint under ``statusUpdaters`` (an extension the suites
-ignore; the Bitstring Status List suite's helper posts there), and, when the employer's
-verifier runs too (``shikaku serve verifier``), its VC-API verify endpoints.
+ECDSA suite expects; the ``ecdsa-rdfc-2019`` instances also carry ``vc2.0``, the tag the VC
+Data Model 2.0 suite picks its issuers by), the status endpoint under ``statusUpdaters`` (an
+extension the suites ignore; the Bitstring Status List suite's helper posts there), and, when
+the employer's verifier runs too (``shikaku serve verifier``), its VC-API verify endpoints.
 
 The API key goes in ``headers`` as ``Authorization: Bearer …``: a manifest that names a real
 key is a secret, and only a local manifest (``localConfig.cjs``) should carry one.
@@ -27,6 +28,7 @@ __all__ = ["w3c_manifest"]
 
 _ECDSA: Final = ("ecdsa-rdfc-2019", "ecdsa-sd-2023")
 _VERIFIER_TAGS: Final = [
+    "vc2.0",
     "ecdsa-rdfc-2019",
     "ecdsa-sd-2023",
     "eddsa-rdfc-2022",
@@ -47,8 +49,12 @@ def w3c_manifest(
     issuers: list[dict[str, Any]] = []
     for config in settings.issuer_instances:
         tags: list[str] = [config.suite]
-        if config.status and config.suite == "ecdsa-rdfc-2019":
-            tags.append("BitstringStatusList")
+        if config.suite == "ecdsa-rdfc-2019":
+            # The VC Data Model 2.0 suite tests the issuers (and verifiers) tagged vc2.0;
+            # an ecdsa-sd-2023 base proof is not for verifying, and one suite is enough.
+            tags.append("vc2.0")
+            if config.status:
+                tags.append("BitstringStatusList")
         issuer: dict[str, Any] = {
             "id": identities[config.name].did,
             "endpoint": f"{base}/instances/{config.name}/credentials/issue",

@@ -44,6 +44,10 @@ def test_the_manifest_lists_each_instance_as_the_service_signs(
         issuers["ecdsa"]["endpoint"] == "https://127.0.0.1:40443/instances/ecdsa/credentials/issue"
     )
     assert issuers["ecdsa"]["headers"] == ADMIN
+    # The VC Data Model 2.0 suite runs against what is tagged vc2.0: one issuer, the verifiers.
+    assert [name for name, i in issuers.items() if "vc2.0" in i["tags"]] == ["ecdsa"]
+    assert "vc2.0" in manifest["verifiers"][0]["tags"]
+    assert "vc2.0" in manifest["vpVerifiers"][0]["tags"]
     assert manifest["verifiers"][0]["endpoint"] == "https://127.0.0.1:40444/credentials/verify"
     assert manifest["vpVerifiers"][0]["endpoint"] == "https://127.0.0.1:40444/presentations/verify"
     assert manifest["statusUpdaters"][0]["endpoint"] == "https://127.0.0.1:40443/credentials/status"

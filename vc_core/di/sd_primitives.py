@@ -54,9 +54,9 @@ from vc_core.codecs import b64url_encode
 from vc_core.errors import JsonLdError, SelectionError, ShikakuError
 from vc_core.jsonld.processor import (
     Loader,
-    _convert_pyld_error,
     _options,
     expand,
+    pyld_errors,
     to_rdf_slow,
 )
 from vc_core.jsonld.shapes import to_rdf
@@ -189,14 +189,12 @@ def skolemize_compact_json_ld(
         random_string=random_string if random_string is not None else secrets.token_hex(16),
     )
     # 3) Compact it again with the document's own context.
-    try:
+    with pyld_errors():
         compact = _pyld.JsonLdProcessor().compact(
             skolemized_expanded,
             {"@context": document["@context"]},
             {**_options(loader), "skipExpansion": True},
         )
-    except _pyld.JsonLdError as exc:
-        raise _convert_pyld_error(exc) from exc
     # 4) Return both forms.
     return skolemized_expanded, compact
 

@@ -32,8 +32,9 @@ from __future__ import annotations
 
 import re
 import weakref
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any, Final
 
 from cachetools import LRUCache
 from pyld import jsonld as _pyld
@@ -50,6 +51,7 @@ __all__ = [
     "count_values",
     "expand",
     "pointer_escape",
+    "pyld_errors",
     "to_rdf_slow",
 ]
 
@@ -273,14 +275,36 @@ def _convert_pyld_error(exc: Exception) -> ShikakuError:
     return JsonLdError("jsonld.invalid", str(exc).splitlines()[0][:300])
 
 
+#: What pyld raises, beyond its own JsonLdError, when a document meets one of its bugs (a
+#: ``{"@vocab": null}`` context where no vocabulary mapping is active: ``KeyError``).
+_PYLD_FAULTS: Final = (KeyError, IndexError, TypeError, ValueError, AttributeError)
+
+
+@contextmanager
+def pyld_errors() -> Iterator[None]:
+    """Run pyld, turning its refusals into ours (:func:`_convert_pyld_error`), and a fault of
+    pyld's own on a document it should have processed or refused into ``jsonld.invalid``:
+    a document the processor cannot process is not processed, so nothing is signed or
+    verified over it (fail closed), and an HTTP caller gets a 400, never a 500."""
+    try:
+        yield
+    except _pyld.JsonLdError as exc:
+        raise _convert_pyld_error(exc) from exc
+    except ShikakuError:
+        raise
+    except _PYLD_FAULTS as exc:
+        raise JsonLdError(
+            "jsonld.invalid",
+            f"the JSON-LD processor cannot process this document ({type(exc).__name__})",
+        ) from exc
+
+
 def expand(document: Any, *, loader: Loader, safe: bool = True) -> list[Any]:
     """Expand a JSON-LD document; in safe mode refuse anything expansion would drop."""
     check_jsonld_size(document)
     processor = _SafeProcessor()
-    try:
+    with pyld_errors():
         expanded = processor.expand(document, _options(loader))
-    except _pyld.JsonLdError as exc:
-        raise _convert_pyld_error(exc) from exc
     if safe:
         _raise_first(processor.problems)
     return list(expanded)
@@ -290,10 +314,8 @@ def to_rdf_slow(document: Any, *, loader: Loader, safe: bool = True) -> list[Qua
     """Deserialize JSON-LD to an RDF dataset (JSON-LD 1.1 API §8.2) by the full algorithm."""
     processor = _SafeProcessor()
     options = _options(loader)
-    try:
+    with pyld_errors():
         dataset = processor.to_rdf(document, options)
-    except _pyld.JsonLdError as exc:
-        raise _convert_pyld_error(exc) from exc
     if safe:
         _raise_first(processor.problems)
     return quads_from_pyld(dataset)
@@ -302,8 +324,6 @@ def to_rdf_slow(document: Any, *, loader: Loader, safe: bool = True) -> list[Qua
 def safe_problems(document: Any, *, loader: Loader) -> list[tuple[str, str, str]]:
     """Everything safe mode would refuse in ``document``, as (code, pointer, detail)."""
     processor = _SafeProcessor()
-    try:
+    with pyld_errors():
         processor.to_rdf(document, _options(loader))
-    except _pyld.JsonLdError as exc:
-        raise _convert_pyld_error(exc) from exc
     return list(processor.problems)

@@ -57,14 +57,12 @@ from collections.abc import Hashable, Iterator
 from dataclasses import dataclass
 from typing import Any, Final
 
-from pyld import jsonld as _pyld
-
 from vc_core.jsonld.processor import (
     Loader,
-    _convert_pyld_error,
     _options,
     _SafeProcessor,
     count_values,
+    pyld_errors,
     to_rdf_slow,
 )
 from vc_core.rdf.model import IRI, BlankNode, Literal, Quad
@@ -403,10 +401,8 @@ def _build(
     values = (fixed.get(i, f"{_SENTINEL}{i}") for i in range(count))
     template = _rebuild(document, iter(values))
     processor = _SafeProcessor()
-    try:
+    with pyld_errors():
         dataset = processor.to_rdf(template, _options(loader))
-    except _pyld.JsonLdError as exc:
-        raise _convert_pyld_error(exc) from exc
     return _analyse(quads_from_pyld(dataset), free, bool(processor.problems), terms)
 
 

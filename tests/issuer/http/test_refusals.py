@@ -128,3 +128,20 @@ def test_garbage_status_requests_are_answered_never_500(client: TestClient, body
     answer = client.post("/credentials/status", json=body, headers=ADMIN)
     assert 400 <= answer.status_code < 500, answer.text
     assert answer.headers["content-type"] == "application/problem+json"
+
+
+@pytest.mark.parametrize("instance", ["ecdsa", "ecdsa-sd", "eddsa"])
+def test_a_context_the_jsonld_processor_fails_on_is_400_and_nothing_is_signed(
+    client: TestClient, instance: str
+) -> None:
+    # The W3C VC Data Model 2.0 suite's credential-type-unmapped-fail.json: a null @vocab
+    # where no vocabulary mapping is active makes pyld raise KeyError, not its own error.
+    credential = {
+        "@context": ["https://www.w3.org/ns/credentials/v2", {"@vocab": None}],
+        "type": ["VerifiableCredential", "ExampleTestCredential"],
+        "credentialSubject": {"id": "did:example:ebfeb1f712ebc6f1c276e12ec21"},
+    }
+    answer = client.post(
+        f"/instances/{instance}/credentials/issue", json={"credential": credential}, headers=ADMIN
+    )
+    problem(answer, 400, "jsonld.invalid")

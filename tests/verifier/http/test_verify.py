@@ -197,6 +197,22 @@ def test_unreadable_input_inside_a_valid_request_is_could_not_verify(client: Tes
     assert body["errors"][0]["kind"] == "could_not_verify"
 
 
+def test_a_context_the_jsonld_processor_fails_on_is_400_never_500(
+    client: TestClient, world: World
+) -> None:
+    # A null @vocab where no vocabulary mapping is active makes pyld raise KeyError instead
+    # of its own error (the W3C VC Data Model 2.0 suite's credential-type-unmapped-fail.json).
+    credential = dict(world.signed())
+    credential["@context"] = ["https://www.w3.org/ns/credentials/v2", {"@vocab": None}]
+    credential["type"] = ["VerifiableCredential", "ExampleTestCredential"]
+    request = {"verifiableCredential": credential, "options": {"checks": ["proof"]}}
+    answer = client.post("/credentials/verify", json=request)
+    assert answer.status_code == 400, answer.text
+    body = answer.json()
+    assert body["verified"] is False
+    assert body["errors"][0]["code"] == "jsonld.invalid"
+
+
 def test_logs_name_outcomes_and_codes_never_nonces_or_credentials(
     client: TestClient, world: World, caplog: pytest.LogCaptureFixture
 ) -> None:
