@@ -58,8 +58,8 @@ bench: setup
 # imported and issued once in dc+sd-jwt on PostgreSQL and SQLite; the register section of
 # bench/results.json.
 RECORDS ?= 1300000
-WORKERS ?= 2
-IMPORT_WORKERS ?= 1
+WORKERS ?= 3
+IMPORT_WORKERS ?= 2
 bench-register: setup
 	$(BIN)/python -m bench.register_bench --records $(RECORDS) --workers $(WORKERS) \
 	    --import-workers $(IMPORT_WORKERS) --out bench/results.json
