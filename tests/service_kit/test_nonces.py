@@ -230,3 +230,28 @@ def test_a_failed_group_commit_fails_every_claim_in_it_and_the_next_group_runs(
         assert _refusal(store, nonce.value).code == "nonce.reused"
     finally:
         engine.dispose()
+
+
+def test_a_claim_on_a_lost_connection_is_retried_on_a_new_one(postgres_url: str) -> None:
+    """The claim runs on the driver's own cursor: a connection the server dropped is still
+    recognised as lost, discarded and the group retried, and the nonce is used up once."""
+    engine = create_engine(postgres_url, pool_size=1, max_overflow=0)
+    try:
+        upgrade(engine, KIT_MIGRATIONS)
+        store = SqlNonceStore(engine)
+        first, second = _issue(store), _issue(store)
+        assert store.consume(first.value, audience=VERIFIER, purpose="presentation", now=NOW)
+        with engine.connect() as pooled:  # The pool's one connection, the next claim's too.
+            backend = pooled.exec_driver_sql("SELECT pg_backend_pid()").scalar_one()
+            pooled.rollback()
+        killer = create_engine(postgres_url)
+        try:
+            with killer.connect() as other:
+                other.exec_driver_sql(f"SELECT pg_terminate_backend({int(backend)})")
+        finally:
+            killer.dispose()
+        claimed = store.consume(second.value, audience=VERIFIER, purpose="presentation", now=NOW)
+        assert claimed.value == second.value
+        assert _refusal(store, second.value).code == "nonce.reused"
+    finally:
+        engine.dispose()
