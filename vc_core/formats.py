@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 
 from vc_core.codecs import b64url_decode
@@ -51,8 +52,16 @@ _TYPES = {f.value: f for f in JOSE_FORMATS}
 
 def jose_typ(compact_jws: str) -> str | None:
     """The ``typ`` of a compact JWS header, normalised (RFC 7515 §4.1.9), or None."""
+    return _header_typ(compact_jws.split(".", 1)[0])
+
+
+@lru_cache(maxsize=512)
+def _header_typ(segment: str) -> str | None:
+    """:func:`jose_typ` of one encoded header. Headers repeat — every credential one board
+    signs with one key, every KB-JWT of one algorithm — and a presentation's form is asked
+    for more than once on its way (the HTTP route, the pipeline), so a parse is kept."""
     try:
-        header = loads(b64url_decode(compact_jws.split(".", 1)[0]), where="the JOSE header")
+        header = loads(b64url_decode(segment), where="the JOSE header")
     except (CodecError, InputError):
         return None
     typ = header.get("typ") if isinstance(header, dict) else None
