@@ -252,10 +252,15 @@ class SqlNonceStore:
         claim = _Claim(value, _micros(moment))
         with self._queue_lock:
             self._queue.append(claim)
-            if not self._leading:
+            first = not self._leading
+            if first:
                 self._leading = claim.leads = True
-        if not claim.leads:
-            claim.done.wait()  # Answered by a leader, or handed the lead.
+        # Decided under the lock, not by reading claim.leads again: a leader may hand this
+        # claim the lead (releasing it) before this thread gets here, and the release must
+        # then be the one this acquire takes, or the claim's own release at the end of its
+        # lead would find the lock unlocked.
+        if not first:
+            claim.done.acquire()  # Answered by a leader, or handed the lead.
         if claim.leads:
             self._lead()
         if claim.error is not None:
@@ -328,11 +333,11 @@ class SqlNonceStore:
         with self._queue_lock:
             if self._queue:
                 self._queue[0].leads = True
-                self._queue[0].done.set()
+                self._queue[0].done.release()
             else:
                 self._leading = False
         for claim in group:
-            claim.done.set()
+            claim.done.release()
 
     def ping(self) -> None:
         """Raise ``storage.unavailable`` (or ``storage.failed``) unless the database answers."""
@@ -348,6 +353,12 @@ class SqlNonceStore:
         return transact(self._engine, work, durable=False, retries=self._retries)
 
 
+def _held() -> threading.Lock:
+    lock = threading.Lock()
+    lock.acquire()
+    return lock
+
+
 @dataclass(eq=False)
 class _Claim:
     """One thread's consumption waiting in the group commit, and then its answer."""
@@ -357,7 +368,10 @@ class _Claim:
     leads: bool = False
     found: tuple[str, str, int, int] | bool | None = None
     error: BaseException | None = None
-    done: threading.Event = field(default_factory=threading.Event)
+    # Held from the start; released once to answer the claim or hand it the lead (a leader
+    # releases its own when it is done). A lock is the lightest wait there is: an Event is
+    # a Condition written in Python.
+    done: threading.Lock = field(default_factory=_held)
 
 
 # One statement claims a nonce; when it claims nothing, the second tells a replay from an unknown.

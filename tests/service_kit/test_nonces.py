@@ -10,6 +10,7 @@ import datetime as dt
 import multiprocessing
 import re
 import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 
 import pytest
@@ -253,5 +254,50 @@ def test_a_claim_on_a_lost_connection_is_retried_on_a_new_one(postgres_url: str)
         claimed = store.consume(second.value, audience=VERIFIER, purpose="presentation", now=NOW)
         assert claimed.value == second.value
         assert _refusal(store, second.value).code == "nonce.reused"
+    finally:
+        engine.dispose()
+
+
+class _SlowToLetGo:
+    """The store's queue lock, but each thread pauses just after letting it go: a leader can
+    then hand the lead to a claim whose thread has not started waiting yet."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+
+    def __enter__(self) -> None:
+        self._lock.acquire()
+
+    def __exit__(self, *exc: object) -> None:
+        self._lock.release()
+        time.sleep(0.002)
+
+
+def test_a_claim_handed_the_lead_before_it_waits_is_answered(sqlite_url: str) -> None:
+    engine = create_engine(sqlite_url)
+    try:
+        upgrade(engine, KIT_MIGRATIONS)
+        store = SqlNonceStore(engine, durable=False)
+        values = [_issue(store).value for _ in range(240)]
+        store._queue_lock = _SlowToLetGo()  # type: ignore[assignment]
+        problems: list[str] = []
+
+        def claim(mine: list[str]) -> None:
+            for value in mine:
+                try:
+                    store.consume(value, audience=VERIFIER, purpose="presentation", now=NOW)
+                except Exception as exc:  # Any failure is the finding.
+                    problems.append(repr(exc))
+
+        threads = [
+            threading.Thread(target=claim, args=(values[n::12],), daemon=True) for n in range(12)
+        ]
+        for thread in threads:
+            thread.start()
+        deadline = time.monotonic() + 30
+        for thread in threads:
+            thread.join(timeout=max(0.0, deadline - time.monotonic()))
+        assert problems == []
+        assert not any(thread.is_alive() for thread in threads)  # None waits forever.
     finally:
         engine.dispose()
