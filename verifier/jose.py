@@ -42,6 +42,7 @@ from vc_core.errors import (
     RequestError,
     ShikakuError,
 )
+from vc_core.formats import CACHED_HEADER_CHARS
 from vc_core.jose.claims import DEFAULT_SKEW
 from vc_core.jose.jws import strict_json_loads
 from vc_core.jose.vc import VC_JWT, VC_SD_JWT, credential_checks, verify_vc_jwt
@@ -109,7 +110,8 @@ def detect_form(text: str) -> str:
         jwt = stripped
     else:
         raise CredentialError("credential.malformed", "not a JWS, an SD-JWT or JSON")
-    typ, shown = _typ(jwt.split(".", 1)[0])
+    segment = jwt.split(".", 1)[0]
+    typ, shown = _typ(segment) if len(segment) <= CACHED_HEADER_CHARS else _read_typ(segment)
     normalized = typ.lower().removeprefix("application/") if typ is not None else None
     if normalized in (DC_SD_JWT, VC_SD_JWT, VC_JWT):
         return normalized
@@ -120,7 +122,12 @@ def detect_form(text: str) -> str:
 def _typ(segment: str) -> tuple[str | None, str]:
     """The ``typ`` of one encoded JOSE header (None unless a string) and how a refusal shows
     it; a header that does not parse raises (and is not kept). Headers repeat from one issuer,
-    so a parse is kept (see :func:`vc_core.formats.jose_typ`)."""
+    so a parse is kept (see :func:`vc_core.formats.jose_typ`; longer headers are read each
+    time, never kept)."""
+    return _read_typ(segment)
+
+
+def _read_typ(segment: str) -> tuple[str | None, str]:
     typ = _header(segment).get("typ")
     return (typ if isinstance(typ, str) else None), str(typ)[:40]
 
