@@ -53,6 +53,7 @@ __all__ = [
     "ping",
     "sqlite_url",
     "transact",
+    "transact_connection",
 ]
 
 T = TypeVar("T")
@@ -243,6 +244,61 @@ def transact(
     the disk (PostgreSQL ``synchronous_commit = off``; SQLite ``synchronous=NORMAL``). A
     crashed process loses nothing either way; a power cut may lose the last such commits.
     """
+
+    def in_session(connection: sa.Connection) -> T:
+        with Session(bind=connection, expire_on_commit=False) as session, session.begin():
+            if not durable and connection.dialect.name == "postgresql":
+                session.execute(sa.text("SET LOCAL synchronous_commit TO OFF"))
+            return work(session)
+
+    return _attempts(
+        engine,
+        in_session,
+        retries=retries,
+        durable=durable,
+        retry_unique=retry_unique,
+        sleep=sleep,
+    )
+
+
+def transact_connection(
+    engine: sa.Engine,
+    work: Callable[[sa.Connection], T],
+    *,
+    retries: int = DEFAULT_RETRIES,
+    durable: bool = True,
+    sleep: Callable[[float], None] = time.sleep,
+) -> T:
+    """:func:`transact` for work written against the Core connection, without an ORM
+    session: the same transaction (SQLite's ``BEGIN IMMEDIATE``, ``durable`` as there), the
+    same retries and the same errors, for a hot path whose statements are few and fixed.
+    ``work`` may run several times, so it must do nothing outside the connection's
+    transaction; a DBAPI error it raises on the connection's driver connection must come out
+    as SQLAlchemy's :class:`~sqlalchemy.exc.DBAPIError` (``DBAPIError.instance``) to be
+    retried or reported as :func:`transact` does.
+    """
+
+    def in_transaction(connection: sa.Connection) -> T:
+        with connection.begin():
+            if not durable and connection.dialect.name == "postgresql":
+                connection.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
+            return work(connection)
+
+    return _attempts(
+        engine, in_transaction, retries=retries, durable=durable, retry_unique=False, sleep=sleep
+    )
+
+
+def _attempts(
+    engine: sa.Engine,
+    run: Callable[[sa.Connection], T],
+    *,
+    retries: int,
+    durable: bool,
+    retry_unique: bool,
+    sleep: Callable[[float], None],
+) -> T:
+    """``run`` on a fresh connection until it returns, retrying what is transient."""
     delay = _FIRST_DELAY
     attempts = max(retries, 1)
     for attempt in range(1, attempts + 1):
@@ -251,10 +307,7 @@ def transact(
             with engine.connect() as connection:
                 connected = True
                 connection.execution_options(**{_DURABLE: durable})
-                with Session(bind=connection, expire_on_commit=False) as session, session.begin():
-                    if not durable and connection.dialect.name == "postgresql":
-                        session.execute(sa.text("SET LOCAL synchronous_commit TO OFF"))
-                    return work(session)
+                return run(connection)
         except DBAPIError as exc:
             if attempt >= attempts or not is_transient(exc, unique=retry_unique):
                 raise _storage_error(exc, connected) from exc

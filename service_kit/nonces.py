@@ -44,12 +44,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Final, Protocol
+from typing import Any, Final, Protocol
 
 import sqlalchemy as sa
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.compiler import SQLCompiler
 
-from service_kit.db import DEFAULT_RETRIES, ping, transact
+from service_kit.db import DEFAULT_RETRIES, ping, transact, transact_connection
 from vc_core.errors import NonceError, RequestError, StorageError
 
 __all__ = [
@@ -218,6 +220,8 @@ class SqlNonceStore:
         self._turns = (
             Path(database + ".nonces.lock") if database and database != ":memory:" else None
         )
+        self._claim_sql = _Compiled.of(_CLAIM, engine.dialect)
+        self._known_sql = _Compiled.of(_KNOWN, engine.dialect)
 
     def issue(self, *, audience: str, purpose: str, ttl: timedelta, now: datetime) -> Nonce:
         issued_at, expires_at = _validity(audience, purpose, ttl, now)
@@ -248,10 +252,15 @@ class SqlNonceStore:
         claim = _Claim(value, _micros(moment))
         with self._queue_lock:
             self._queue.append(claim)
-            if not self._leading:
+            first = not self._leading
+            if first:
                 self._leading = claim.leads = True
-        if not claim.leads:
-            claim.done.wait()  # Answered by a leader, or handed the lead.
+        # Decided under the lock, not by reading claim.leads again: a leader may hand this
+        # claim the lead (releasing it) before this thread gets here, and the release must
+        # then be the one this acquire takes, or the claim's own release at the end of its
+        # lead would find the lock unlocked.
+        if not first:
+            claim.done.acquire()  # Answered by a leader, or handed the lead.
         if claim.leads:
             self._lead()
         if claim.error is not None:
@@ -291,21 +300,30 @@ class SqlNonceStore:
         with self._queue_lock:
             group, self._queue = self._queue[:_MAX_GROUP], self._queue[_MAX_GROUP:]
 
-        def work(session: Session) -> list[tuple[str, str, int, int] | bool]:
-            connection = session.connection()
+        claim_sql, known_sql = self._claim_sql, self._known_sql
+
+        def work(connection: sa.Connection) -> list[tuple[str, str, int, int] | bool]:
+            # The driver's own cursor: two fixed statements, compiled once per store, run as
+            # they are (psycopg prepares them on the server after a few uses).
             found: list[tuple[str, str, int, int] | bool] = []
-            for claim in group:
-                params = {"claimed": claim.value, "at": claim.moment}
-                row = connection.execute(_CLAIM, params).first()
-                if row is not None:
-                    found.append((row.audience, row.purpose, row.issued_at, row.expires_at))
-                else:
-                    found.append(connection.execute(_KNOWN, params).first() is not None)
+            with _driver_cursor(connection, claim_sql.sql) as cursor:
+                for claim in group:
+                    params = {"claimed": claim.value, "at": claim.moment}
+                    cursor.execute(claim_sql.sql, claim_sql.params(params))
+                    rows = cursor.fetchall()
+                    if rows:
+                        audience, purpose, issued_at, expires_at = rows[0]
+                        found.append((audience, purpose, issued_at, expires_at))
+                    else:
+                        cursor.execute(known_sql.sql, known_sql.params(params))
+                        found.append(bool(cursor.fetchall()))
             return found
 
         try:
             with self._turn():
-                results = transact(self._engine, work, durable=self._durable, retries=self._retries)
+                results = transact_connection(
+                    self._engine, work, durable=self._durable, retries=self._retries
+                )
         except BaseException as exc:  # Every claim of the group shares the failure.
             for claim in group:
                 claim.error = exc
@@ -315,11 +333,11 @@ class SqlNonceStore:
         with self._queue_lock:
             if self._queue:
                 self._queue[0].leads = True
-                self._queue[0].done.set()
+                self._queue[0].done.release()
             else:
                 self._leading = False
         for claim in group:
-            claim.done.set()
+            claim.done.release()
 
     def ping(self) -> None:
         """Raise ``storage.unavailable`` (or ``storage.failed``) unless the database answers."""
@@ -335,6 +353,12 @@ class SqlNonceStore:
         return transact(self._engine, work, durable=False, retries=self._retries)
 
 
+def _held() -> threading.Lock:
+    lock = threading.Lock()
+    lock.acquire()
+    return lock
+
+
 @dataclass(eq=False)
 class _Claim:
     """One thread's consumption waiting in the group commit, and then its answer."""
@@ -344,7 +368,10 @@ class _Claim:
     leads: bool = False
     found: tuple[str, str, int, int] | bool | None = None
     error: BaseException | None = None
-    done: threading.Event = field(default_factory=threading.Event)
+    # Held from the start; released once to answer the claim or hand it the lead (a leader
+    # releases its own when it is done). A lock is the lightest wait there is: an Event is
+    # a Condition written in Python.
+    done: threading.Lock = field(default_factory=_held)
 
 
 # One statement claims a nonce; when it claims nothing, the second tells a replay from an unknown.
@@ -355,6 +382,50 @@ _CLAIM: Final = (
     .returning(NONCES.c.audience, NONCES.c.purpose, NONCES.c.issued_at, NONCES.c.expires_at)
 )
 _KNOWN: Final = sa.select(NONCES.c.value).where(NONCES.c.value == sa.bindparam("claimed"))
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    """A statement as the driver takes it: its SQL for one dialect and how its parameters
+    are passed (in order for a positional paramstyle such as SQLite's, else by name)."""
+
+    sql: str
+    order: tuple[str, ...] | None
+
+    @classmethod
+    def of(cls, statement: sa.ClauseElement, dialect: sa.Dialect) -> _Compiled:
+        compiled = statement.compile(dialect=dialect)
+        assert isinstance(compiled, SQLCompiler)
+        order = tuple(compiled.positiontup or ()) if dialect.positional else None
+        return cls(compiled.string, order)
+
+    def params(self, values: dict[str, Any]) -> Any:
+        return values if self.order is None else tuple(values[name] for name in self.order)
+
+
+@contextmanager
+def _driver_cursor(connection: sa.Connection, statement: str) -> Iterator[Any]:
+    """A cursor of the connection's DBAPI connection, in its open transaction. The driver's
+    errors leave as SQLAlchemy's :class:`~sqlalchemy.exc.DBAPIError` (a lost connection
+    invalidated), so :func:`~service_kit.db.transact_connection` retries or reports them as
+    it would a Core statement's."""
+    dialect = connection.dialect
+    error = dialect.loaded_dbapi.Error
+    driver = connection.connection.dbapi_connection
+    assert driver is not None
+    cursor = driver.cursor()
+    try:
+        yield cursor
+    except error as exc:
+        lost = dialect.is_disconnect(exc, driver, cursor)
+        if lost:
+            connection.invalidate(exc)
+        raise DBAPIError.instance(
+            statement, None, exc, error, connection_invalidated=lost, dialect=dialect
+        ) from exc
+    finally:
+        if not connection.invalidated:
+            cursor.close()
 
 
 def _micros(moment: datetime) -> int:

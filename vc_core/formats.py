@@ -21,13 +21,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 
 from vc_core.codecs import b64url_decode
 from vc_core.errors import CodecError, CredentialError, InputError
 from vc_core.jsonio import loads
 
-__all__ = ["JOSE_FORMATS", "Format", "detect_format", "jose_typ"]
+__all__ = ["CACHED_HEADER_CHARS", "JOSE_FORMATS", "Format", "detect_format", "jose_typ"]
 
 
 class Format(StrEnum):
@@ -49,10 +50,31 @@ JOSE_FORMATS = frozenset({Format.VC_JWT, Format.VP_JWT, Format.VC_SD_JWT, Format
 _TYPES = {f.value: f for f in JOSE_FORMATS}
 
 
+#: The longest encoded JOSE header whose ``typ`` is kept (:func:`jose_typ`): real headers
+#: are a few hundred characters (one with an ``x5c`` chain a few thousand); keeping longer
+#: ones would let a caller fill 512 entries with megabyte headers.
+CACHED_HEADER_CHARS = 4096
+
+
 def jose_typ(compact_jws: str) -> str | None:
     """The ``typ`` of a compact JWS header, normalised (RFC 7515 §4.1.9), or None."""
+    segment = compact_jws.split(".", 1)[0]
+    if len(segment) > CACHED_HEADER_CHARS:
+        return _parse_typ(segment)
+    return _header_typ(segment)
+
+
+@lru_cache(maxsize=512)
+def _header_typ(segment: str) -> str | None:
+    """:func:`jose_typ` of one encoded header. Headers repeat — every credential one board
+    signs with one key, every KB-JWT of one algorithm — and a presentation's form is asked
+    for more than once on its way (the HTTP route, the pipeline), so a parse is kept."""
+    return _parse_typ(segment)
+
+
+def _parse_typ(segment: str) -> str | None:
     try:
-        header = loads(b64url_decode(compact_jws.split(".", 1)[0]), where="the JOSE header")
+        header = loads(b64url_decode(segment), where="the JOSE header")
     except (CodecError, InputError):
         return None
     typ = header.get("typ") if isinstance(header, dict) else None

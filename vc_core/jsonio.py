@@ -38,6 +38,7 @@ import json
 import math
 import re
 import sys
+import threading
 import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -163,11 +164,14 @@ def _check_depth(text: str, limits: Limits, where: str, skip: re.Pattern[str] = 
 
 
 class _Parser:
-    """One parse: the :mod:`json` hooks that enforce the limits as the document is built."""
+    """The :mod:`json` hooks that enforce the limits as a document is built, and the decoder
+    they are bound to. Each thread keeps one and points it at the next parse (:func:`_parser`):
+    a decoder is made once per thread instead of once per document."""
 
     def __init__(self, limits: Limits, where: str) -> None:
         self.limits = limits
         self.where = where
+        self.busy = False
         # id(object) -> (the object, kept alive so its id stays unique; its first repeated name)
         self.duplicates: dict[int, tuple[dict[str, Any], str]] = {}
         self.decoder = json.JSONDecoder(
@@ -207,6 +211,21 @@ class _Parser:
 
     def parse_constant(self, name: str) -> Any:
         raise InputError("input.number_invalid", f"{self.where} has {name}, which JSON has not")
+
+
+_THREAD: Final = threading.local()
+
+
+def _parser(limits: Limits, where: str) -> _Parser:
+    """This thread's parser, set for one parse (a new one should a parse already be using it)."""
+    parser: _Parser | None = getattr(_THREAD, "parser", None)
+    if parser is None or parser.busy:
+        parser = _Parser(limits, where)
+        _THREAD.parser = parser
+    else:
+        parser.limits, parser.where = limits, where
+    parser.busy = True
+    return parser
 
 
 def _first_repeated(pairs: list[tuple[str, Any]]) -> str:
@@ -281,8 +300,8 @@ def _too_small_to_matter(text: str, limits: Limits) -> bool:
     return (
         len(text) < 2 * limits.max_items - 1
         and len(text) <= limits.max_string_bytes // 4
-        and _SURROGATE.search(text) is None
-        and _SURROGATE_ESCAPE.search(text) is None
+        and (text.isascii() or _SURROGATE.search(text) is None)  # A surrogate is not ASCII.
+        and ("\\u" not in text or _SURROGATE_ESCAPE.search(text) is None)
     )
 
 
@@ -319,7 +338,7 @@ def loads(data: bytes | str, *, limits: Limits = DEFAULT_LIMITS, where: str = "i
     """Parse one JSON text strictly within ``limits``; raise the ``input.*`` code that applies."""
     text = _text(data, limits, where)
     _check_depth(text, limits, where)
-    parser = _Parser(limits, where)
+    parser = _parser(limits, where)
     try:
         value = parser.decoder.decode(text)
     except json.JSONDecodeError as exc:
@@ -331,9 +350,12 @@ def loads(data: bytes | str, *, limits: Limits = DEFAULT_LIMITS, where: str = "i
         ) from None
     except RecursionError:  # pragma: no cover - _check_depth keeps the parser shallow
         raise InputError("input.too_deep", f"{where} nests too deep") from None
-    if parser.duplicates or not _too_small_to_matter(text, limits):
-        _check_tree(value, limits, where, parser.duplicates)
-    if parser.duplicates:  # Only in a member the repeat itself dropped; refuse all the same.
+    finally:
+        duplicates, parser.duplicates = parser.duplicates, {}
+        parser.busy = False
+    if duplicates or not _too_small_to_matter(text, limits):
+        _check_tree(value, limits, where, duplicates)
+    if duplicates:  # Only in a member the repeat itself dropped; refuse all the same.
         raise InputError("input.duplicate_key", f"{where} repeats a member name")
     return value
 

@@ -27,7 +27,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from jpki_bridge.certs import CertKind
@@ -42,6 +42,7 @@ from vc_core.errors import (
     RequestError,
     ShikakuError,
 )
+from vc_core.formats import CACHED_HEADER_CHARS
 from vc_core.jose.claims import DEFAULT_SKEW
 from vc_core.jose.jws import strict_json_loads
 from vc_core.jose.vc import VC_JWT, VC_SD_JWT, credential_checks, verify_vc_jwt
@@ -109,11 +110,26 @@ def detect_form(text: str) -> str:
         jwt = stripped
     else:
         raise CredentialError("credential.malformed", "not a JWS, an SD-JWT or JSON")
-    typ = _header(jwt).get("typ")
-    normalized = typ.lower().removeprefix("application/") if isinstance(typ, str) else None
+    segment = jwt.split(".", 1)[0]
+    typ, shown = _typ(segment) if len(segment) <= CACHED_HEADER_CHARS else _read_typ(segment)
+    normalized = typ.lower().removeprefix("application/") if typ is not None else None
     if normalized in (DC_SD_JWT, VC_SD_JWT, VC_JWT):
         return normalized
-    raise CredentialError("credential.malformed", f"typ {str(typ)[:40]!r} is not a form we know")
+    raise CredentialError("credential.malformed", f"typ {shown!r} is not a form we know")
+
+
+@lru_cache(maxsize=512)
+def _typ(segment: str) -> tuple[str | None, str]:
+    """The ``typ`` of one encoded JOSE header (None unless a string) and how a refusal shows
+    it; a header that does not parse raises (and is not kept). Headers repeat from one issuer,
+    so a parse is kept (see :func:`vc_core.formats.jose_typ`; longer headers are read each
+    time, never kept)."""
+    return _read_typ(segment)
+
+
+def _read_typ(segment: str) -> tuple[str | None, str]:
+    typ = _header(segment).get("typ")
+    return (typ if isinstance(typ, str) else None), str(typ)[:40]
 
 
 def _header(jwt: str) -> dict[str, Any]:

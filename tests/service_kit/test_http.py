@@ -3,7 +3,8 @@
 The verifier's own tests drive the handlers through its routes; here are the cases its routes
 cannot produce: an unexpected exception (500 ``server.internal``, nothing in the answer, the
 type and traceback in the log but no frame's locals) and FastAPI's own parameter validation
-(400 ``request.invalid``, never FastAPI's 422 shape).
+(400 ``request.invalid``, never FastAPI's 422 shape); and a route served by ``direct_route``
+answering as its endpoint would, inside the same cap and catch-all.
 """
 
 from __future__ import annotations
@@ -14,15 +15,17 @@ from collections.abc import Iterator
 import pytest
 from fastapi import FastAPI, Request
 from pydantic import BaseModel
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.testclient import TestClient
 
 from service_kit.http import (
     FastJSONResponse,
+    direct_route,
     install_problem_handlers,
     limit_body_size,
     publish_models,
     read_model,
+    service_app,
 )
 from service_kit.http import request_body as documented
 
@@ -117,3 +120,57 @@ def test_published_models_are_components_every_reference_resolves_to(
 def test_the_fast_json_answer_is_the_json_starlette_would_send(content: object) -> None:
     fast = FastJSONResponse(content).body
     assert fast == JSONResponse(content).body
+
+
+@pytest.fixture
+def direct() -> Iterator[tuple[TestClient, list[str]]]:
+    """A service app whose ``POST /greet`` is answered by direct_route (and its endpoint)."""
+    app = service_app(title="t", summary="s", lifespan=None, settings=None, max_body_bytes=64)
+    reached: list[str] = []
+
+    async def answer(request: Request) -> Response:
+        reached.append("direct")
+        name = (await read_model(request, Greeting)).name
+        if name == "boom":
+            raise RuntimeError("the handler broke")
+        return FastJSONResponse({"hello": name})
+
+    @app.post("/greet", openapi_extra=documented(Greeting))
+    async def greet(request: Request) -> Response:
+        reached.append("fastapi")
+        return await answer(request)
+
+    direct_route(app, "POST", "/greet", answer)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        yield client, reached
+
+
+def test_a_direct_route_answers_as_its_endpoint_would(
+    direct: tuple[TestClient, list[str]],
+) -> None:
+    client, reached = direct
+    assert client.post("/greet", json={"name": "Hanako"}).json() == {"hello": "Hanako"}
+    refused = client.post("/greet", json={"name": 3})  # The problem handlers' answer.
+    assert refused.status_code == 400
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert (refused.json()["code"], refused.json()["instance"]) == ("request.invalid", "/greet")
+    assert (
+        client.post("/greet", content=b"{}", headers={"content-type": "text/plain"}).json()["code"]
+        == "request.media_type"
+    )
+    assert reached == ["direct"] * 3  # FastAPI's routing never ran.
+
+
+def test_around_a_direct_route_the_app_is_unchanged(
+    direct: tuple[TestClient, list[str]],
+) -> None:
+    client, reached = direct
+    too_large = client.post("/greet", json={"name": "x" * 100})  # The cap comes first.
+    assert (too_large.status_code, too_large.json()["code"]) == (413, "input.too_large")
+    broke = client.post("/greet", json={"name": "boom"})  # The catch-all still answers.
+    assert (broke.status_code, broke.json()["code"]) == (500, "server.internal")
+    wrong = client.get("/greet")  # Other methods and paths are routed as before.
+    assert (wrong.status_code, wrong.json()["code"]) == (405, "request.method_not_allowed")
+    assert client.post("/greet/", follow_redirects=False).status_code == 307  # FastAPI's.
+    assert reached == ["direct"]  # Only the request that broke; the cap refused unread.
+    assert "/greet" in client.get("/openapi.json").json()["paths"]

@@ -10,6 +10,7 @@ import datetime as dt
 import multiprocessing
 import re
 import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 
 import pytest
@@ -228,5 +229,75 @@ def test_a_failed_group_commit_fails_every_claim_in_it_and_the_next_group_runs(
         nonce = _issue(store)
         assert store.consume(nonce.value, audience=VERIFIER, purpose="presentation", now=NOW)
         assert _refusal(store, nonce.value).code == "nonce.reused"
+    finally:
+        engine.dispose()
+
+
+def test_a_claim_on_a_lost_connection_is_retried_on_a_new_one(postgres_url: str) -> None:
+    """The claim runs on the driver's own cursor: a connection the server dropped is still
+    recognised as lost, discarded and the group retried, and the nonce is used up once."""
+    engine = create_engine(postgres_url, pool_size=1, max_overflow=0)
+    try:
+        upgrade(engine, KIT_MIGRATIONS)
+        store = SqlNonceStore(engine)
+        first, second = _issue(store), _issue(store)
+        assert store.consume(first.value, audience=VERIFIER, purpose="presentation", now=NOW)
+        with engine.connect() as pooled:  # The pool's one connection, the next claim's too.
+            backend = pooled.exec_driver_sql("SELECT pg_backend_pid()").scalar_one()
+            pooled.rollback()
+        killer = create_engine(postgres_url)
+        try:
+            with killer.connect() as other:
+                other.exec_driver_sql(f"SELECT pg_terminate_backend({int(backend)})")
+        finally:
+            killer.dispose()
+        claimed = store.consume(second.value, audience=VERIFIER, purpose="presentation", now=NOW)
+        assert claimed.value == second.value
+        assert _refusal(store, second.value).code == "nonce.reused"
+    finally:
+        engine.dispose()
+
+
+class _SlowToLetGo:
+    """The store's queue lock, but each thread pauses just after letting it go: a leader can
+    then hand the lead to a claim whose thread has not started waiting yet."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+
+    def __enter__(self) -> None:
+        self._lock.acquire()
+
+    def __exit__(self, *exc: object) -> None:
+        self._lock.release()
+        time.sleep(0.002)
+
+
+def test_a_claim_handed_the_lead_before_it_waits_is_answered(sqlite_url: str) -> None:
+    engine = create_engine(sqlite_url)
+    try:
+        upgrade(engine, KIT_MIGRATIONS)
+        store = SqlNonceStore(engine, durable=False)
+        values = [_issue(store).value for _ in range(240)]
+        store._queue_lock = _SlowToLetGo()  # type: ignore[assignment]
+        problems: list[str] = []
+
+        def claim(mine: list[str]) -> None:
+            for value in mine:
+                try:
+                    store.consume(value, audience=VERIFIER, purpose="presentation", now=NOW)
+                except Exception as exc:  # Any failure is the finding.
+                    problems.append(repr(exc))
+
+        threads = [
+            threading.Thread(target=claim, args=(values[n::12],), daemon=True) for n in range(12)
+        ]
+        for thread in threads:
+            thread.start()
+        deadline = time.monotonic() + 30
+        for thread in threads:
+            thread.join(timeout=max(0.0, deadline - time.monotonic()))
+        assert problems == []
+        assert not any(thread.is_alive() for thread in threads)  # None waits forever.
     finally:
         engine.dispose()

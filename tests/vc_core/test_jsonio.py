@@ -6,6 +6,7 @@ import io
 import json
 import math
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -268,3 +269,46 @@ def test_a_toml_file_is_read_within_its_limit(tmp_path: Path) -> None:
     with pytest.raises(InputError) as caught:
         read_toml(tmp_path)
     assert caught.value.code == "input.unreadable"
+
+
+def test_a_refused_document_leaves_nothing_behind_for_the_next_parse() -> None:
+    """Each thread reuses one decoder: what a parse found (or raised in) never leaks."""
+    with pytest.raises(InputError) as repeated:
+        loads('{"a": {"b": 1, "b": 2}}')
+    assert repeated.value.details["pointer"] == "/a/b"
+    with pytest.raises(InputError) as too_long:
+        loads('{"n": ' + "9" * 5000 + "}")
+    assert too_long.value.code == "input.integer_too_long"
+    assert loads('{"a": {"b": 1}, "c": [1, 2]}') == {"a": {"b": 1}, "c": [1, 2]}
+    with pytest.raises(InputError) as again:
+        loads('{"x": 1, "x": 1}', where="the body")
+    assert again.value.details["pointer"] == "/x"
+    assert "the body" in again.value.message
+
+
+def test_threads_parsing_at_once_each_get_their_own_answer() -> None:
+    documents = [(f'{{"k{i}": {i}, "k{i}": 0}}', None) for i in range(40)] + [
+        (f'{{"k{i}": [{i}, {{"v": "{i}"}}]}}', {f"k{i}": [i, {"v": str(i)}]}) for i in range(40)
+    ]
+    wrong: list[str] = []
+    start = threading.Barrier(8)
+
+    def parse() -> None:
+        start.wait()
+        for _ in range(50):
+            for text, expected in documents:
+                try:
+                    value = loads(text)
+                except InputError as exc:
+                    if expected is not None or exc.code != "input.duplicate_key":
+                        wrong.append(text)
+                else:
+                    if value != expected:
+                        wrong.append(text)
+
+    threads = [threading.Thread(target=parse) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert wrong == []

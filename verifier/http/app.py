@@ -23,7 +23,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from service_kit.http import publish_models, service_app
+from service_kit.http import direct_route, publish_models, service_app
 from vc_core.clock import Clock, system_clock
 from verifier.http.models import (
     ChallengeRequest,
@@ -32,7 +32,7 @@ from verifier.http.models import (
 )
 from verifier.http.oid4vp import CreateTransaction, open_oid4vp
 from verifier.http.oid4vp import router as oid4vp_router
-from verifier.http.routes import router
+from verifier.http.routes import answer_credential, answer_presentation, router
 from verifier.http.settings import VerifierSettings
 from verifier.service import Transport, build_verifier
 from verifier.web import router as page_router
@@ -78,6 +78,9 @@ def create_app(
         max_body_bytes=settings.max_body_bytes,
     )
     app.include_router(router)
+    # The VC-API verify routes skip FastAPI's routing and dependencies (see direct_route).
+    direct_route(app, "POST", "/credentials/verify", answer_credential)
+    direct_route(app, "POST", "/presentations/verify", answer_presentation)
     app.include_router(page_router)
     app.include_router(oid4vp_router)
     publish_models(

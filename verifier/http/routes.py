@@ -1,7 +1,9 @@
 """The verifier's VC-API routes: challenges, credential and presentation verification, probes.
 
 Every route gets the one :class:`~verifier.service.Verifier` the lifespan built
-(:func:`verifier_of`) and reads its body itself, strictly (:func:`service_kit.http.read_model`).
+(:func:`verifier_of`, or ``app.state`` directly for the two verify routes, which
+:func:`service_kit.http.direct_route` serves ahead of FastAPI's routing) and reads its body
+itself, strictly (:func:`service_kit.http.read_model`).
 Verification runs in the thread pool: it is CPU work (canonicalization, signatures) and may
 fetch a status list, so it never blocks the event loop. Logs say which route answered what
 outcome with which codes; never a nonce, a credential or a certificate.
@@ -15,7 +17,7 @@ from concurrent.futures import Executor
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import Response
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
@@ -34,7 +36,7 @@ from verifier.http.vcapi import Kind, response_of, status_of, unwrap
 from verifier.policy import VerifyOptions
 from verifier.service import Verifier
 
-__all__ = ["router", "verifier_of"]
+__all__ = ["answer_credential", "answer_presentation", "router", "verifier_of"]
 
 log = logging.getLogger("shikaku.verifier.http")
 router = APIRouter()
@@ -49,12 +51,6 @@ async def verifier_of(request: Request) -> Verifier:
     return verifier
 
 
-async def pool_of(request: Request) -> Executor:
-    """The threads verifications run on (the lifespan's; see :func:`_verify`)."""
-    pool: Executor = request.app.state.verify_pool
-    return pool
-
-
 async def settings_of(request: Request) -> VerifierSettings:
     settings: VerifierSettings = request.app.state.settings
     return settings
@@ -62,7 +58,6 @@ async def settings_of(request: Request) -> VerifierSettings:
 
 VerifierDep = Annotated[Verifier, Depends(verifier_of)]
 SettingsDep = Annotated[VerifierSettings, Depends(settings_of)]
-PoolDep = Annotated[Executor, Depends(pool_of)]
 
 
 def _verify_route(model: type[BaseModel], summary: str) -> dict[str, Any]:
@@ -110,14 +105,32 @@ async def challenges(
     )
 
 
-@router.post("/credentials/verify", **_verify_route(VerifyCredentialRequest, "Verify a credential"))
-async def verify_credential(
-    request: Request, verifier: VerifierDep, settings: SettingsDep, pool: PoolDep
-) -> JSONResponse:
+async def answer_credential(request: Request) -> Response:
+    """``POST /credentials/verify``: served by :func:`service_kit.http.direct_route` (the
+    route below documents it, and answers the same way should a request reach it)."""
+    state = request.app.state
     asked = await read_model(request, VerifyCredentialRequest)
     value = unwrap(asked.verifiable_credential, "credential")
-    options = VerifyOptions.of(audience=settings.audience, checks=asked.options.checks)
-    return await _verify(verifier, value, options, "credential", pool)
+    options = VerifyOptions.of(audience=state.settings.audience, checks=asked.options.checks)
+    return await _verify(state.verifier, value, options, "credential", state.verify_pool)
+
+
+async def answer_presentation(request: Request) -> Response:
+    """``POST /presentations/verify``, served as :func:`answer_credential` is."""
+    state = request.app.state
+    asked = await read_model(request, VerifyPresentationRequest)
+    value = unwrap(asked.verifiable_presentation, "presentation")
+    options = VerifyOptions.of(
+        nonce=asked.options.challenge,
+        audience=asked.options.domain or state.settings.audience,
+        checks=asked.options.checks,
+    )
+    return await _verify(state.verifier, value, options, "presentation", state.verify_pool)
+
+
+@router.post("/credentials/verify", **_verify_route(VerifyCredentialRequest, "Verify a credential"))
+async def verify_credential(request: Request) -> Response:
+    return await answer_credential(request)
 
 
 @router.post(
@@ -126,17 +139,8 @@ async def verify_credential(
         VerifyPresentationRequest, "Verify a presentation (and every credential it carries)"
     ),
 )
-async def verify_presentation(
-    request: Request, verifier: VerifierDep, settings: SettingsDep, pool: PoolDep
-) -> JSONResponse:
-    asked = await read_model(request, VerifyPresentationRequest)
-    value = unwrap(asked.verifiable_presentation, "presentation")
-    options = VerifyOptions.of(
-        nonce=asked.options.challenge,
-        audience=asked.options.domain or settings.audience,
-        checks=asked.options.checks,
-    )
-    return await _verify(verifier, value, options, "presentation", pool)
+async def verify_presentation(request: Request) -> Response:
+    return await answer_presentation(request)
 
 
 @router.get("/healthz", summary="Liveness: the process answers")
@@ -152,7 +156,7 @@ async def readyz(verifier: VerifierDep) -> dict[str, str]:
 
 async def _verify(
     verifier: Verifier, value: str | Any, options: VerifyOptions, kind: Kind, pool: Executor
-) -> JSONResponse:
+) -> Response:
     _refuse_misrouted(value, kind)
     # On the lifespan's own threads rather than anyio's: handing work to those goes through a
     # queue.Queue and capacity limiter written in Python, whose locking was ~16% of the
