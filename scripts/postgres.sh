@@ -17,6 +17,9 @@
 #     export SHIKAKU_DATABASE_URL="$(scripts/postgres.sh)"
 # works. The tests use it too (tests/issuer/pg.py) when no PostgreSQL answers them.
 set -euo pipefail
+# runuser, like the cluster tools' helpers, lives in the sbin folders, which a shell that is
+# not a root login shell (sudo, a service, a script started with a plain PATH) may not search.
+PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"
 
 state=${SHIKAKU_POSTGRES_STATE:-/etc/shikaku/postgres.url}
 
