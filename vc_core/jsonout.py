@@ -40,7 +40,7 @@ def compact(value: Any, *, sort_keys: bool = False) -> bytes:
     try:
         data = orjson.dumps(value, option=_STRICT | orjson.OPT_SORT_KEYS if sort_keys else _STRICT)
     except orjson.JSONEncodeError:
-        data = b"null"  # Refused: the standard encoder below writes it, or refuses it.
-    if b"null" in data:
+        data = None  # Refused: the standard encoder writes it, or refuses it as before.
+    if data is None or b"null" in data:
         return (_STANDARD_SORTED if sort_keys else _STANDARD).encode(value).encode("utf-8")
     return data

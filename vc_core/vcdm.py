@@ -342,15 +342,18 @@ def check_related_resources(
     credential: Mapping[str, Any], retrieve: Callable[[str], Resource | None]
 ) -> None:
     """Check every ``relatedResource`` digest against what ``retrieve(id)`` gives (the
-    resource's bytes or its known digests).
+    resource's bytes or its known digests); a resource whose digests shikaku pins is checked
+    against those, once, and not asked of ``retrieve``.
 
     An entry whose resource ``retrieve`` cannot give (None) raises
     ``credential.related_resource_unverifiable``: a digest that cannot be checked is never
     taken as matching. Entries are first held to their shape (:func:`validate_credential`'s
     rules for ``relatedResource``).
     """
-    _related(credential)
+    _related(credential)  # Also checks the entries of resources whose digests are pinned.
     for entry in _as_list(credential.get("relatedResource", [])):
+        if published_digests(entry["id"]) is not None:
+            continue
         content = retrieve(entry["id"])
         if content is None:
             raise CredentialError(
